@@ -1,0 +1,15 @@
+import { STAND_IN_CLIENT_ID } from '../test/stand-in/wix-server'
+
+// Without a client id the playground talks to the project's local Wix stand-in (see modules/wix-stand-in.ts).
+const useStandIn = !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID
+export const STAND_IN_PORT = Number(process.env.WIX_STAND_IN_PORT || 4010)
+
+export default defineNuxtConfig({
+  modules: ['../src/module'],
+  devtools: { enabled: false },
+  compatibilityDate: '2026-11-01',
+  wixVisitor: useStandIn ? { clientId: STAND_IN_CLIENT_ID, apiBaseUrl: `http://127.0.0.1:${STAND_IN_PORT}` } : {},
+  runtimeConfig: {
+    public: { wixStandIn: useStandIn },
+  },
+})

@@ -1,0 +1,117 @@
+import { addImports, addPlugin, createResolver, defineNuxtModule, useLogger } from '@nuxt/kit'
+import { defu } from 'defu'
+import type { WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
+
+export type {
+  AccessToken,
+  RefreshToken,
+  TokenRole,
+  Tokens,
+  TokensInput,
+  WixVisitorCookieOptions,
+  WixVisitorErrorInfo,
+  WixVisitorLocalStorageOptions,
+  WixVisitorRuntimeOptions,
+} from './runtime/types'
+
+export interface ModuleOptions {
+  /**
+   * The client id of the Wix site's OAuth app (Headless settings). Also `NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID`.
+   * @default ''
+   */
+  clientId: string
+  /**
+   * Base URL of the Wix APIs; tokens come from `${apiBaseUrl}/oauth2/token`. Also `NUXT_PUBLIC_WIX_VISITOR_API_BASE_URL`.
+   * @default 'https://www.wixapis.com'
+   */
+  apiBaseUrl: string
+  /**
+   * Give a visitor with no usable session a new one without any call from the app.
+   * @default true
+   */
+  autoGenerate: boolean
+  /**
+   * Seconds before its expiry at which an access token is renewed rather than used.
+   * @default 60
+   */
+  renewBeforeExpiry: number
+  /**
+   * Milliseconds a token request may take before it fails (as a transient failure).
+   * @default 10000
+   */
+  timeout: number
+  /**
+   * The session cookie, read during SSR; `false` keeps the session in the browser only.
+   * @default { name: 'wixSession', maxAge: 2592000, path: '/', sameSite: 'lax', secure: !dev }
+   */
+  cookie: Partial<WixVisitorCookieOptions> | false
+  /**
+   * The localStorage copy of the session; `false` to keep none.
+   * @default { key: `wixSession:<clientId>` }
+   */
+  localStorage: WixVisitorLocalStorageOptions | false
+}
+
+declare module '@nuxt/schema' {
+  interface PublicRuntimeConfig {
+    wixVisitor: WixVisitorRuntimeOptions
+  }
+}
+
+const SAME_SITE = ['lax', 'strict', 'none']
+
+function checkOptions(options: WixVisitorRuntimeOptions): void {
+  const fail = (message: string): never => {
+    throw new Error(`nuxt-wix-visitor: ${message}`)
+  }
+  if (!/^https?:\/\/[^/]+/.test(options.apiBaseUrl)) fail(`wixVisitor.apiBaseUrl must be an absolute http(s) URL, got ${JSON.stringify(options.apiBaseUrl)}`)
+  if (!(options.renewBeforeExpiry >= 0)) fail('wixVisitor.renewBeforeExpiry must be a number of seconds >= 0')
+  if (!(options.timeout > 0)) fail('wixVisitor.timeout must be a number of milliseconds > 0')
+  if (options.cookie) {
+    if (!options.cookie.name) fail('wixVisitor.cookie.name must be a non-empty string')
+    if (!(options.cookie.maxAge > 0)) fail('wixVisitor.cookie.maxAge must be a number of seconds > 0')
+    if (!SAME_SITE.includes(options.cookie.sameSite)) fail(`wixVisitor.cookie.sameSite must be one of ${SAME_SITE.join(', ')}`)
+  }
+}
+
+export default defineNuxtModule<ModuleOptions>({
+  meta: {
+    name: 'nuxt-wix-visitor',
+    configKey: 'wixVisitor',
+    compatibility: { nuxt: '^4.0.0' },
+  },
+  moduleDependencies: {
+    '@pinia/nuxt': {},
+  },
+  defaults: nuxt => ({
+    clientId: '',
+    apiBaseUrl: 'https://www.wixapis.com',
+    autoGenerate: true,
+    renewBeforeExpiry: 60,
+    timeout: 10_000,
+    cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax', secure: !nuxt.options.dev },
+    localStorage: {},
+  }),
+  setup(options, nuxt) {
+    const logger = useLogger('nuxt-wix-visitor')
+    const { resolve } = createResolver(import.meta.url)
+
+    const runtimeOptions = defu(nuxt.options.runtimeConfig.public.wixVisitor, {
+      ...options,
+      apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
+    }) as WixVisitorRuntimeOptions
+    checkOptions(runtimeOptions)
+    nuxt.options.runtimeConfig.public.wixVisitor = runtimeOptions
+
+    if (!runtimeOptions.clientId && !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID) {
+      logger.warn('No client id: set `wixVisitor.clientId` in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID at run time. Until then every visitor token request fails.')
+    }
+
+    addPlugin({ src: resolve('./runtime/app/plugins/visitor.server'), mode: 'server' })
+    addPlugin({ src: resolve('./runtime/app/plugins/visitor.client'), mode: 'client' })
+    addImports([
+      { name: 'useWixVisitor', from: resolve('./runtime/app/composables/useWixVisitor') },
+      { name: 'useWixVisitorStore', from: resolve('./runtime/app/stores/wixVisitor') },
+    ])
+  },
+})

@@ -1,0 +1,62 @@
+// The browser's copies of the session: the cookie the server also reads, and localStorage.
+import { decodeStoredSession, encodeStoredSession } from '../stored-session'
+import type { Tokens, WixVisitorRuntimeOptions } from '../types'
+
+/** The localStorage key: the configured one, or one scoped by client id. */
+export function localStorageKey(options: WixVisitorRuntimeOptions): string | null {
+  if (!options.localStorage) return null
+  return options.localStorage.key || `wixSession:${options.clientId}`
+}
+
+function readRawCookie(name: string): string | null {
+  const prefix = `${encodeURIComponent(name)}=`
+  const entry = document.cookie.split('; ').find(part => part.startsWith(prefix))
+  if (!entry) return null
+  try {
+    return decodeURIComponent(entry.slice(prefix.length))
+  }
+  catch {
+    return null
+  }
+}
+
+/** The session in the cookie, validated; `null` when absent, foreign or malformed. */
+export function readCookieSession(options: WixVisitorRuntimeOptions): Tokens | null {
+  return options.cookie ? decodeStoredSession(readRawCookie(options.cookie.name), options.clientId) : null
+}
+
+/** The session in localStorage, validated; `null` when absent, foreign, malformed or unavailable. */
+export function readLocalSession(options: WixVisitorRuntimeOptions): Tokens | null {
+  const key = localStorageKey(options)
+  try {
+    return key ? decodeStoredSession(window.localStorage.getItem(key), options.clientId) : null
+  }
+  catch {
+    return null
+  }
+}
+
+/** Writes the session (or its absence) to the cookie and to localStorage, as configured. Never throws. */
+export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: Tokens | null): void {
+  const value = tokens && encodeStoredSession(options.clientId, tokens)
+  const { cookie } = options
+  if (cookie) {
+    const attributes = [
+      `Path=${cookie.path}`,
+      `Max-Age=${value ? cookie.maxAge : 0}`,
+      `SameSite=${cookie.sameSite[0]!.toUpperCase()}${cookie.sameSite.slice(1)}`,
+      cookie.domain && `Domain=${cookie.domain}`,
+      cookie.secure && 'Secure',
+    ].filter(Boolean)
+    document.cookie = [`${encodeURIComponent(cookie.name)}=${value ? encodeURIComponent(value) : ''}`, ...attributes].join('; ')
+  }
+  const key = localStorageKey(options)
+  if (!key) return
+  try {
+    if (value) window.localStorage.setItem(key, value)
+    else window.localStorage.removeItem(key)
+  }
+  catch {
+    // Storage can be full or blocked (private mode); the cookie still carries the session.
+  }
+}

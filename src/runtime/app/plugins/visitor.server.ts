@@ -1,0 +1,30 @@
+// Server side of the handoff: resolve the request's visitor from its cookie before the render, so the
+// render already sees it and the renewed or minted session goes out as Set-Cookie with this response.
+import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
+import { useWixVisitorStore } from '../stores/wixVisitor'
+import { useRequestVisitorSession } from '../../server/visitor-session'
+import type { WixVisitorRuntimeOptions } from '../../types'
+
+const CACHING_RULES = ['cache', 'swr', 'isr', 'prerender'] as const
+
+export default defineNuxtPlugin({
+  name: 'wix-visitor:server',
+  dependsOn: ['pinia'],
+  async setup(nuxtApp) {
+    const event = useRequestEvent()
+    const routeRules: Record<string, unknown> = event?.context._nitro?.routeRules ?? {}
+    // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
+    if (!event || nuxtApp.payload.prerenderedAt || CACHING_RULES.some(rule => routeRules[rule])) return
+
+    const store = useWixVisitorStore()
+    const session = useRequestVisitorSession(event, useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions)
+    try {
+      await store.ensureTokens()
+    }
+    catch {
+      // The failure is in store.error; the page still renders, and the next call tries again.
+    }
+    store.resolvedOnServer = !!store.tokens
+    store.mintedOnServer = !session.initialTokens && !!store.tokens
+  },
+})

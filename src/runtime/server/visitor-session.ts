@@ -1,0 +1,32 @@
+// The visitor session of one server request: read from the cookie once, kept on the event, so Nitro
+// handlers and the page render of the same request share one visitor and one flight.
+import { deleteCookie, getCookie, setCookie } from 'h3'
+import type { H3Event } from 'h3'
+import { decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { VisitorSession } from '../session'
+import type { Tokens, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from '../types'
+
+declare module 'h3' {
+  interface H3EventContext {
+    wixVisitorSession?: VisitorSession
+  }
+}
+
+function writeSessionCookie(event: H3Event, cookie: WixVisitorCookieOptions, clientId: string, tokens: Tokens | null) {
+  // A cookie changed after the response has started can no longer reach the browser.
+  if (event.node?.res?.headersSent) return
+  const attributes = { path: cookie.path, domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: false }
+  if (tokens) setCookie(event, cookie.name, encodeStoredSession(clientId, tokens), { ...attributes, maxAge: cookie.maxAge })
+  else deleteCookie(event, cookie.name, attributes)
+}
+
+/** The request's visitor session, created from the session cookie on first use. */
+export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
+  const { cookie } = options
+  event.context.wixVisitorSession ??= new VisitorSession({
+    ...options,
+    tokens: cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null,
+    persist: tokens => cookie && writeSessionCookie(event, cookie, options.clientId, tokens),
+  })
+  return event.context.wixVisitorSession
+}

@@ -1,0 +1,176 @@
+// One visitor's session: the SDK's generate / renew / get / set semantics, single flight, and the
+// keep-the-visitor rule. Framework-free, so the app store and the Nitro utilities share it.
+import { hasRefreshToken, isAccessTokenExpired, requestRenewedTokens, requestVisitorTokens, validateTokens, WixTokenError } from './tokens'
+import type { TokenEndpoint } from './tokens'
+import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
+
+export interface VisitorSessionOptions extends TokenEndpoint {
+  /** Mint a new visitor when there is nothing usable. */
+  autoGenerate: boolean
+  /** Seconds before expiry at which an access token already counts as expired. */
+  renewBeforeExpiry: number
+  /** The session read from storage, if any. */
+  tokens: Tokens | null
+  /** Writes every change of the session to storage; must not throw. */
+  persist: (tokens: Tokens | null) => void
+}
+
+export class VisitorSession {
+  /** The active tokens. */
+  tokens: Tokens | null
+  /** The last token request's failure, cleared by the next success. */
+  error: WixVisitorErrorInfo | null = null
+  /** What storage held when the session started. */
+  readonly initialTokens: Tokens | null
+  private readonly flights = new Map<string, Promise<Tokens>>()
+  private readonly listeners = new Set<() => void>()
+
+  constructor(private readonly options: VisitorSessionOptions) {
+    this.tokens = options.tokens
+    this.initialTokens = options.tokens
+  }
+
+  /** `true` while a token request is in flight. */
+  get pending(): boolean {
+    return this.flights.size > 0
+  }
+
+  /** Calls `listener` after every change of tokens, pending or error; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private notify() {
+    for (const listener of this.listeners) listener()
+  }
+
+  private commit(tokens: Tokens | null) {
+    this.tokens = tokens
+    this.options.persist(tokens)
+    this.notify()
+  }
+
+  /** Runs one token request per key at a time: concurrent callers share the flight and its result. */
+  private flight(key: string, request: () => Promise<Tokens>): Promise<Tokens> {
+    let flight = this.flights.get(key)
+    if (flight) return flight
+    flight = request()
+      .then((tokens) => {
+        this.error = null
+        this.commit(tokens)
+        return tokens
+      }, (error: unknown) => {
+        this.error = error instanceof WixTokenError
+          ? error.toInfo()
+          : { message: String((error as Error)?.message ?? error), status: null, transient: true }
+        throw error
+      })
+      .finally(() => {
+        this.flights.delete(key)
+        this.notify()
+      })
+    this.flights.set(key, flight)
+    this.notify()
+    return flight
+  }
+
+  /** The current tokens, as a copy. */
+  getTokens(): Tokens | null {
+    return this.tokens && structuredClone(this.tokens)
+  }
+
+  /** Makes tokens read from storage active without writing them back. */
+  resume(tokens: Tokens | null): void {
+    this.tokens = tokens
+    this.notify()
+  }
+
+  /** Validates `input`, makes it the active session and persists it. */
+  setTokens(input: TokensInput): Tokens {
+    const tokens = validateTokens(input, 'useWixVisitor().setTokens')
+    this.commit(tokens)
+    return tokens
+  }
+
+  /** Forgets the visitor, in memory and in storage. */
+  clearTokens(): void {
+    this.commit(null)
+  }
+
+  /** Mints a new anonymous visitor. */
+  mint(): Promise<Tokens> {
+    return this.flight('anonymous', () => requestVisitorTokens(this.options))
+  }
+
+  /** Renews the access token of `refreshToken` (default: the current one). Never falls back to a new visitor. */
+  renewToken(refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> {
+    const label = 'useWixVisitor().renewToken'
+    const current = this.tokens?.refreshToken
+    let refresh: Tokens['refreshToken']
+    if (refreshToken === undefined) {
+      if (!current) return Promise.reject(new TypeError(`${label}: there is no refresh token to renew; call generateVisitorTokens() first`))
+      refresh = current
+    }
+    else if (typeof refreshToken === 'string') {
+      if (!refreshToken) return Promise.reject(new TypeError(`${label}: refreshToken must be a non-empty string`))
+      refresh = { value: refreshToken, role: current?.value === refreshToken ? current.role : 'visitor' }
+    }
+    else {
+      try {
+        refresh = validateTokens({ accessToken: { value: '', expiresAt: 0 }, refreshToken }, label).refreshToken
+      }
+      catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    return this.flight(`refresh:${refresh.value}`, () => requestRenewedTokens(this.options, refresh))
+  }
+
+  /**
+   * The SDK's three cases: valid tokens are kept (no request); a refresh token with a missing or expired
+   * access token is renewed; no refresh token, or one Wix rejects, gives a new visitor. No argument mints.
+   * A transient failure rejects and leaves the session as it was.
+   */
+  async generateVisitorTokens(input?: TokensInput | null): Promise<Tokens> {
+    if (!input || !hasRefreshToken(input)) return this.mint()
+    const tokens = validateTokens(input, 'useWixVisitor().generateVisitorTokens')
+    if (!isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) {
+      this.commit(tokens)
+      return tokens
+    }
+    return this.renewOrReplace(tokens.refreshToken, true)
+  }
+
+  private async renewOrReplace(refreshToken: Tokens['refreshToken'], mayMint: boolean): Promise<Tokens> {
+    try {
+      return await this.renewToken(refreshToken)
+    }
+    catch (error) {
+      if (!(error instanceof WixTokenError) || !error.rejected) throw error
+      if (mayMint) return this.mint()
+      if (this.tokens?.refreshToken.value === refreshToken.value) this.clearTokens()
+      throw error
+    }
+  }
+
+  /**
+   * Makes sure there is a usable session: keeps valid tokens, renews expiring ones, and mints when there is
+   * nothing usable and `autoGenerate` is on. Resolves to `null` only when there is no session and minting is off.
+   */
+  async ensureTokens(): Promise<Tokens | null> {
+    const tokens = this.tokens
+    if (tokens && !isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) return tokens
+    if (tokens) return this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate)
+    return this.options.autoGenerate ? this.mint() : null
+  }
+
+  /** A valid access token value, renewing or minting first where needed. */
+  async getAccessToken(): Promise<string> {
+    const tokens = await this.ensureTokens()
+    if (!tokens) {
+      throw new WixTokenError('nuxt-wix-visitor: there is no visitor session and autoGenerate is off; call generateVisitorTokens() first', { transient: false })
+    }
+    return tokens.accessToken.value
+  }
+}

@@ -1,0 +1,55 @@
+// What the cookie and localStorage hold, how to read it back, and which of two stored sessions wins.
+import { parseTokens } from './tokens'
+import type { Tokens } from './types'
+
+/** The stored shape, shared with `@wix/astro`: `{ clientId, tokens }` as JSON. */
+export function encodeStoredSession(clientId: string, tokens: Tokens): string {
+  return JSON.stringify({ clientId, tokens })
+}
+
+/**
+ * Reads a stored value back. Accepts `{ clientId, tokens }` and a bare `Tokens` JSON (as Wix's Next.js
+ * templates write it). Anything else, or a session of another client id, reads as `null`: never a throw.
+ */
+export function decodeStoredSession(raw: string | null | undefined, clientId: string): Tokens | null {
+  if (!raw) return null
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  }
+  catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  if ('clientId' in value || 'tokens' in value) {
+    const stored = value as { clientId?: unknown, tokens?: unknown }
+    return stored.clientId === clientId ? parseTokens(stored.tokens) : null
+  }
+  return parseTokens(value)
+}
+
+/** `true` when both hold the same visitor: the same refresh token. */
+export function isSameVisitor(a: Tokens | null, b: Tokens | null): boolean {
+  return !!a && !!b && a.refreshToken.value === b.refreshToken.value
+}
+
+/** `true` when both hold exactly the same tokens. */
+export function isSameSession(a: Tokens | null, b: Tokens | null): boolean {
+  return isSameVisitor(a, b) && a!.accessToken.value === b!.accessToken.value && a!.accessToken.expiresAt === b!.accessToken.expiresAt
+}
+
+/**
+ * Chooses between the cookie's session and localStorage's.
+ * - Only one holds a session: that one.
+ * - Same visitor: the later-expiring access token.
+ * - Different visitors: the cookie's (what the page was rendered with), unless the server minted the
+ *   cookie's visitor in this very response for lack of a cookie: then the older visitor in localStorage
+ *   keeps its cart and wins.
+ */
+export function chooseStoredSession(cookie: Tokens | null, local: Tokens | null, mintedOnServer: boolean): Tokens | null {
+  if (!cookie || !local) return cookie ?? local
+  if (isSameVisitor(cookie, local)) {
+    return local.accessToken.expiresAt > cookie.accessToken.expiresAt ? local : cookie
+  }
+  return mintedOnServer ? local : cookie
+}

@@ -1,0 +1,69 @@
+/** Who a refresh token belongs to: an anonymous visitor, a logged-in member, or nobody yet. */
+export type TokenRole = 'visitor' | 'member' | 'none'
+
+/** An OAuth access token; `expiresAt` is in epoch seconds, as in `@wix/sdk`. */
+export interface AccessToken {
+  value: string
+  expiresAt: number
+}
+
+/** An OAuth refresh token: the visitor's lasting identity. */
+export interface RefreshToken {
+  value: string
+  role: TokenRole
+}
+
+/** A visitor session, shaped like `@wix/sdk`'s `Tokens` so it can be handed to `OAuthStrategy`. */
+export interface Tokens {
+  accessToken: AccessToken
+  refreshToken: RefreshToken
+}
+
+/** What the setters accept: `@wix/sdk`'s `Tokens`, whose role is typed as a plain string. */
+export interface TokensInput {
+  accessToken: { value: string, expiresAt: number }
+  refreshToken: { value: string, role: string }
+}
+
+/** A failed token request, as kept in the store: plain data, so it survives the SSR payload. */
+export interface WixVisitorErrorInfo {
+  /** What went wrong, never containing a token value. */
+  message: string
+  /** HTTP status of the token endpoint's answer; `null` for a network error, a timeout or a missing client id. */
+  status: number | null
+  /** `true` for a failure worth retrying later (network, timeout, 408, 429, 5xx). */
+  transient: boolean
+}
+
+/** Options of the session cookie. */
+export interface WixVisitorCookieOptions {
+  /** @default 'wixSession' */
+  name: string
+  /** Lifetime in seconds. @default 2592000 (30 days) */
+  maxAge: number
+  /** @default '/' */
+  path: string
+  /** @default 'lax' */
+  sameSite: 'lax' | 'strict' | 'none'
+  /** @default true, except in `nuxt dev` */
+  secure: boolean
+  /** Cookie domain, to share the session across subdomains. @default undefined (the current host) */
+  domain?: string
+}
+
+/** Options of the localStorage copy of the session. */
+export interface WixVisitorLocalStorageOptions {
+  /** @default `wixSession:<clientId>` */
+  key?: string
+}
+
+/** The options as they reach the runtime, through `runtimeConfig.public.wixVisitor`. */
+export interface WixVisitorRuntimeOptions {
+  clientId: string
+  apiBaseUrl: string
+  autoGenerate: boolean
+  renewBeforeExpiry: number
+  timeout: number
+  cookie: WixVisitorCookieOptions | false
+  localStorage: WixVisitorLocalStorageOptions | false
+}
