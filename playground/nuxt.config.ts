@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { STAND_IN_CLIENT_ID } from '../test/stand-in/wix-server'
 
 // Without a client id the playground talks to the project's local Wix stand-in (see modules/wix-stand-in.ts).
@@ -5,7 +6,8 @@ const useStandIn = !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID
 export const STAND_IN_PORT = Number(process.env.WIX_STAND_IN_PORT || 4010)
 
 export default defineNuxtConfig({
-  modules: ['../src/module'],
+  // An absolute path, so apps extending the playground (the test fixtures) find the module too.
+  modules: [fileURLToPath(new URL('../src/module', import.meta.url))],
   devtools: { enabled: false },
   compatibilityDate: '2026-11-01',
   wixVisitor: useStandIn ? { clientId: STAND_IN_CLIENT_ID, apiBaseUrl: `http://127.0.0.1:${STAND_IN_PORT}` } : {},

@@ -76,10 +76,17 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     }
   }
 
-  const issueAccessToken = (visitor: Visitor) => {
+  const issueAccessToken = (visitor: Visitor, lifetime = state.accessTokenLifetime) => {
     const value = token('at')
-    accessTokens.set(value, { visitor, expiresAt: Date.now() + state.accessTokenLifetime * 1000 })
+    accessTokens.set(value, { visitor, expiresAt: Date.now() + lifetime * 1000 })
     return value
+  }
+
+  const createVisitor = () => {
+    const refreshToken = token('rt')
+    const visitor: Visitor = { id: randomUUID(), cart: [] }
+    visitorsByRefresh.set(refreshToken, visitor)
+    return { refreshToken, visitor }
   }
 
   async function handleToken(req: IncomingMessage, res: ServerResponse) {
@@ -95,9 +102,7 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     }
     if (!clientIds.has(request.clientId)) return send(res, 400, { message: 'appId is not a valid GUID' })
     if (request.grantType === 'anonymous') {
-      const refreshToken = token('rt')
-      const visitor: Visitor = { id: randomUUID(), cart: [] }
-      visitorsByRefresh.set(refreshToken, visitor)
+      const { refreshToken, visitor } = createVisitor()
       return send(res, 200, { access_token: issueAccessToken(visitor), expires_in: state.accessTokenLifetime, refresh_token: refreshToken, token_type: 'Bearer', scope: null })
     }
     if (request.grantType === 'refresh_token') {
@@ -171,6 +176,14 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
       state.failure = null
       state.failuresLeft = 0
       state.delay = 0
+    },
+    /** A visitor made directly, without a logged request: `Tokens` as the module stores them. */
+    createVisitor(accessTokenLifetime = state.accessTokenLifetime) {
+      const { refreshToken, visitor } = createVisitor()
+      return {
+        accessToken: { value: issueAccessToken(visitor, accessTokenLifetime), expiresAt: Math.floor(Date.now() / 1000) + accessTokenLifetime },
+        refreshToken: { value: refreshToken, role: 'visitor' as const },
+      }
     },
     /** Forgets a refresh token, as Wix does with a revoked one. */
     revoke(refreshToken: string) {

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    hookTimeout: 300_000,
+    testTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Builds each fixture once for every e2e file.
+          globalSetup: ['test/e2e/global-setup.ts'],
+          // Two cores: one Nuxt server and one browser at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
