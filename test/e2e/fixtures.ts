@@ -35,3 +35,5 @@ export function sessionCookieOf(response: Response, name = 'wixSession') {
   const raw = cookie.slice(name.length + 1).split(';')[0]!
   return { raw, attributes: cookie, value: raw ? JSON.parse(decodeURIComponent(raw)) : null }
 }
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
