@@ -9,9 +9,9 @@ export default defineNuxtConfig({
   // An absolute path, so apps extending the playground (the test fixtures) find the module too.
   modules: [fileURLToPath(new URL('../src/module', import.meta.url))],
   devtools: { enabled: false },
-  compatibilityDate: '2026-11-01',
-  wixVisitor: useStandIn ? { clientId: STAND_IN_CLIENT_ID, apiBaseUrl: `http://127.0.0.1:${STAND_IN_PORT}` } : {},
   runtimeConfig: {
     public: { wixStandIn: useStandIn },
   },
+  compatibilityDate: '2026-11-01',
+  wixVisitor: useStandIn ? { clientId: STAND_IN_CLIENT_ID, apiBaseUrl: `http://127.0.0.1:${STAND_IN_PORT}` } : {},
 })

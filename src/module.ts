@@ -96,12 +96,13 @@ export default defineNuxtModule<ModuleOptions>({
     const logger = useLogger('nuxt-wix-visitor')
     const { resolve } = createResolver(import.meta.url)
 
-    const runtimeOptions = defu(nuxt.options.runtimeConfig.public.wixVisitor, {
+    const publicConfig = nuxt.options.runtimeConfig.public as { wixVisitor?: Partial<WixVisitorRuntimeOptions> }
+    const runtimeOptions = defu(publicConfig.wixVisitor, {
       ...options,
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     }) as WixVisitorRuntimeOptions
     checkOptions(runtimeOptions)
-    nuxt.options.runtimeConfig.public.wixVisitor = runtimeOptions
+    publicConfig.wixVisitor = runtimeOptions
 
     if (!runtimeOptions.clientId && !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID) {
       logger.warn('No client id: set `wixVisitor.clientId` in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID at run time. Until then every visitor token request fails.')

@@ -1,0 +1,548 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { VisitorSession } from '../../src/runtime/session'
+import type { VisitorSessionOptions } from '../../src/runtime/session'
+import { WixTokenError } from '../../src/runtime/tokens'
+import type { Tokens } from '../../src/runtime/types'
+import { startWixStandIn } from '../stand-in/wix-server'
+import type { WixStandIn } from '../stand-in/wix-server'
+
+const SDK_EMPTY = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
+
+let standIn: WixStandIn
+
+beforeAll(async () => {
+  standIn = await startWixStandIn()
+})
+afterAll(async () => {
+  await standIn.close()
+})
+beforeEach(() => {
+  standIn.reset()
+})
+
+function createSession(overrides: Partial<VisitorSessionOptions> = {}) {
+  const persisted: (Tokens | null)[] = []
+  const session = new VisitorSession({
+    clientId: standIn.clientId,
+    apiBaseUrl: standIn.url,
+    timeout: 2000,
+    autoGenerate: true,
+    renewBeforeExpiry: 60,
+    tokens: null,
+    persist: tokens => persisted.push(tokens),
+    ...overrides,
+  })
+  return { session, persisted }
+}
+
+/** A visitor the stand-in knows, whose access token has expired. */
+function expiredVisitor(): Tokens {
+  const visitor = standIn.createVisitor()
+  return { accessToken: { ...visitor.accessToken, expiresAt: 0 }, refreshToken: visitor.refreshToken }
+}
+
+/** Runs `promise`, expects it to reject, and returns the rejection. */
+async function rejectionOf(promise: Promise<unknown>): Promise<WixTokenError> {
+  try {
+    await promise
+  }
+  catch (error) {
+    return error as WixTokenError
+  }
+  throw new Error('expected the promise to reject')
+}
+
+describe('generateVisitorTokens', () => {
+  it('without tokens mints a new visitor', async () => {
+    const { session, persisted } = createSession()
+    const tokens = await session.generateVisitorTokens()
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(standIn.count('refresh_token')).toBe(0)
+    expect(tokens.refreshToken.role).toBe('visitor')
+    expect(session.tokens).toEqual(tokens)
+    expect(persisted).toEqual([tokens])
+  })
+
+  it('with null mints a new visitor', async () => {
+    const { session } = createSession()
+    await session.generateVisitorTokens(null)
+    expect(standIn.count('anonymous')).toBe(1)
+  })
+
+  it('with valid tokens makes no request and returns them', async () => {
+    const { session } = createSession()
+    const visitor = standIn.createVisitor()
+    const tokens = await session.generateVisitorTokens(visitor)
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+    expect(tokens).toEqual(visitor)
+    expect(session.tokens).toEqual(visitor)
+  })
+
+  it('with an expired access token renews once and keeps the refresh token', async () => {
+    const { session, persisted } = createSession()
+    const expired = expiredVisitor()
+    const tokens = await session.generateVisitorTokens(expired)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(standIn.state.tokenRequests[0]).toEqual({ grantType: 'refresh_token', clientId: standIn.clientId, refreshToken: expired.refreshToken.value })
+    expect(tokens.refreshToken).toEqual(expired.refreshToken)
+    expect(tokens.accessToken.value).not.toBe(expired.accessToken.value)
+    expect(tokens.accessToken.expiresAt).toBeGreaterThan(Math.floor(Date.now() / 1000) + 3600)
+    expect(session.tokens).toEqual(tokens)
+    expect(persisted).toEqual([tokens])
+  })
+
+  it('with an access token expiring within renewBeforeExpiry renews', async () => {
+    const { session } = createSession({ renewBeforeExpiry: 3600 })
+    const visitor = standIn.createVisitor(600)
+    const tokens = await session.generateVisitorTokens(visitor)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(tokens.refreshToken).toEqual(visitor.refreshToken)
+  })
+
+  it('with a revoked refresh token mints a new visitor', async () => {
+    const { session, persisted } = createSession()
+    const expired = expiredVisitor()
+    standIn.revoke(expired.refreshToken.value)
+    const tokens = await session.generateVisitorTokens(expired)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(tokens.refreshToken.value).not.toBe(expired.refreshToken.value)
+    expect(tokens.refreshToken.role).toBe('visitor')
+    expect(session.tokens).toEqual(tokens)
+    expect(session.error).toBeNull()
+    expect(persisted).toEqual([tokens])
+  })
+
+  it('with the SDK empty value mints a new visitor', async () => {
+    const { session } = createSession()
+    const tokens = await session.generateVisitorTokens(SDK_EMPTY)
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(standIn.count('refresh_token')).toBe(0)
+    expect(tokens.refreshToken.value).not.toBe('')
+  })
+
+  it.each([
+    ['a 500', 500],
+    ['a dropped connection', 'down'],
+  ] as const)('%s during renewal rejects, leaves the session unchanged and does not mint', async (_name, failure) => {
+    const current = expiredVisitor()
+    const snapshot = structuredClone(current)
+    const { session, persisted } = createSession({ tokens: current })
+    standIn.fail(failure)
+    const error = await rejectionOf(session.generateVisitorTokens(current))
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.transient).toBe(true)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(session.tokens).toBe(current)
+    expect(session.tokens).toEqual(snapshot)
+    expect(persisted).toEqual([])
+  })
+
+  it('with invalid tokens carrying a refresh token rejects with a TypeError and no request', async () => {
+    const { session, persisted } = createSession()
+    const error = await rejectionOf(session.generateVisitorTokens({ accessToken: { value: 'at', expiresAt: -1 }, refreshToken: { value: 'rt', role: 'visitor' } }))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toContain('accessToken.expiresAt')
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+    expect(session.tokens).toBeNull()
+    expect(persisted).toEqual([])
+  })
+})
+
+describe('single flight', () => {
+  it('20 concurrent getAccessToken() without tokens: one anonymous request, one value', async () => {
+    const { session, persisted } = createSession()
+    const values = await Promise.all(Array.from({ length: 20 }, () => session.getAccessToken()))
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(standIn.count('refresh_token')).toBe(0)
+    expect(new Set(values).size).toBe(1)
+    expect(values[0]).toBe(session.tokens!.accessToken.value)
+    expect(persisted).toHaveLength(1)
+  })
+
+  it('20 concurrent getAccessToken() with an expired access token: one refresh_token request', async () => {
+    const expired = expiredVisitor()
+    const { session, persisted } = createSession({ tokens: expired })
+    const values = await Promise.all(Array.from({ length: 20 }, () => session.getAccessToken()))
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(new Set(values).size).toBe(1)
+    expect(values[0]).not.toBe(expired.accessToken.value)
+    expect(session.tokens!.refreshToken).toEqual(expired.refreshToken)
+    expect(persisted).toHaveLength(1)
+  })
+
+  it('5 concurrent generateVisitorTokens(): one mint', async () => {
+    const { session } = createSession()
+    const results = await Promise.all(Array.from({ length: 5 }, () => session.generateVisitorTokens()))
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(new Set(results.map(tokens => tokens.refreshToken.value)).size).toBe(1)
+  })
+
+  it('concurrent renewals of one refresh token share one request', async () => {
+    const expired = expiredVisitor()
+    const { session } = createSession()
+    const results = await Promise.all([
+      session.renewToken(expired.refreshToken.value),
+      session.renewToken(expired.refreshToken),
+      session.generateVisitorTokens(expired),
+    ])
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(new Set(results.map(tokens => tokens.accessToken.value)).size).toBe(1)
+  })
+
+  it('concurrent callers share a failure, and a later call makes a new request', async () => {
+    const { session } = createSession()
+    standIn.fail(500, 1)
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => session.getAccessToken()))
+    expect(outcomes.every(outcome => outcome.status === 'rejected')).toBe(true)
+    expect(standIn.count('anonymous')).toBe(1)
+    await session.getAccessToken()
+    expect(standIn.count('anonymous')).toBe(2)
+  })
+
+  it('a sequential call after a finished flight makes no new request while tokens are valid', async () => {
+    const { session } = createSession()
+    const first = await session.getAccessToken()
+    const second = await session.getAccessToken()
+    expect(second).toBe(first)
+    expect(standIn.count('anonymous')).toBe(1)
+  })
+})
+
+describe('renewToken', () => {
+  it('renews a refresh token given as a string', async () => {
+    const expired = expiredVisitor()
+    const { session, persisted } = createSession()
+    const tokens = await session.renewToken(expired.refreshToken.value)
+    expect(standIn.state.tokenRequests).toEqual([{ grantType: 'refresh_token', clientId: standIn.clientId, refreshToken: expired.refreshToken.value }])
+    expect(tokens.refreshToken).toEqual({ value: expired.refreshToken.value, role: 'visitor' })
+    expect(session.tokens).toEqual(tokens)
+    expect(persisted).toEqual([tokens])
+  })
+
+  it('a string matching the current refresh token keeps its role', async () => {
+    const visitor = standIn.createVisitor()
+    const member: Tokens = { ...visitor, refreshToken: { ...visitor.refreshToken, role: 'member' } }
+    const { session } = createSession({ tokens: member })
+    const tokens = await session.renewToken(member.refreshToken.value)
+    expect(tokens.refreshToken).toEqual(member.refreshToken)
+  })
+
+  it('renews a refresh token given as an object, keeping its role', async () => {
+    const expired = expiredVisitor()
+    const { session } = createSession()
+    const tokens = await session.renewToken({ value: expired.refreshToken.value, role: 'member' })
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(tokens.refreshToken).toEqual({ value: expired.refreshToken.value, role: 'member' })
+  })
+
+  it('without an argument renews the current refresh token', async () => {
+    const current = standIn.createVisitor()
+    const { session } = createSession({ tokens: current })
+    const tokens = await session.renewToken()
+    expect(standIn.state.tokenRequests).toEqual([{ grantType: 'refresh_token', clientId: standIn.clientId, refreshToken: current.refreshToken.value }])
+    expect(tokens.refreshToken).toEqual(current.refreshToken)
+    expect(tokens.accessToken.value).not.toBe(current.accessToken.value)
+  })
+
+  it('without an argument and without a session rejects with a TypeError', async () => {
+    const { session } = createSession()
+    const error = await rejectionOf(session.renewToken())
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toContain('no refresh token')
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+  })
+
+  it('an empty string rejects with a TypeError', async () => {
+    const { session } = createSession()
+    const error = await rejectionOf(session.renewToken(''))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toContain('refreshToken must be a non-empty string')
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+  })
+
+  it('an invalid object rejects with a TypeError naming the field', async () => {
+    const { session } = createSession()
+    const error = await rejectionOf(session.renewToken({ value: 'rt', role: 'admin' }))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toContain('refreshToken.role')
+    const empty = await rejectionOf(session.renewToken({ value: '', role: 'visitor' }))
+    expect(empty).toBeInstanceOf(TypeError)
+    expect(empty.message).toContain('refreshToken.value must be a non-empty string')
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+  })
+
+  it('never mints: a revoked refresh token rejects', async () => {
+    const current = expiredVisitor()
+    standIn.revoke(current.refreshToken.value)
+    const { session, persisted } = createSession({ tokens: current })
+    const error = await rejectionOf(session.renewToken())
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.rejected).toBe(true)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(persisted).toEqual([])
+    const again = await rejectionOf(session.renewToken(current.refreshToken.value))
+    expect(again.rejected).toBe(true)
+    expect(standIn.count('anonymous')).toBe(0)
+  })
+
+  it('never mints: a transient failure rejects', async () => {
+    const current = expiredVisitor()
+    const { session } = createSession({ tokens: current })
+    standIn.fail('down')
+    const error = await rejectionOf(session.renewToken())
+    expect(error.transient).toBe(true)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(session.tokens).toBe(current)
+  })
+})
+
+describe('setTokens / clearTokens / getTokens', () => {
+  it('setTokens validates, activates and persists', () => {
+    const { session, persisted } = createSession()
+    const visitor = standIn.createVisitor()
+    const tokens = session.setTokens(visitor)
+    expect(tokens).toEqual(visitor)
+    expect(session.tokens).toEqual(visitor)
+    expect(persisted).toEqual([visitor])
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+  })
+
+  it.each([
+    ['null', null, 'tokens must be an object'],
+    ['the SDK empty value', SDK_EMPTY, 'refreshToken.value must be a non-empty string'],
+    ['a wrong role', { accessToken: { value: 'at', expiresAt: 1 }, refreshToken: { value: 'rt', role: 'admin' } }, 'refreshToken.role'],
+    ['a string expiresAt', { accessToken: { value: 'at', expiresAt: '1' }, refreshToken: { value: 'rt', role: 'visitor' } }, 'accessToken.expiresAt'],
+    ['no accessToken', { refreshToken: { value: 'rt', role: 'visitor' } }, 'accessToken must be an object'],
+  ])('setTokens with %s throws a TypeError naming the field and changes nothing', (_name, input, field) => {
+    const current = standIn.createVisitor()
+    const snapshot = structuredClone(current)
+    const { session, persisted } = createSession({ tokens: current })
+    let listened = 0
+    session.subscribe(() => listened++)
+    expect(() => session.setTokens(input as never)).toThrow(TypeError)
+    expect(() => session.setTokens(input as never)).toThrow(field)
+    expect(() => session.setTokens(input as never)).toThrow(/^useWixVisitor\(\)\.setTokens: /)
+    expect(session.tokens).toBe(current)
+    expect(session.tokens).toEqual(snapshot)
+    expect(persisted).toEqual([])
+    expect(listened).toBe(0)
+  })
+
+  it('clearTokens forgets the session and persists null', () => {
+    const current = standIn.createVisitor()
+    const { session, persisted } = createSession({ tokens: current })
+    session.clearTokens()
+    expect(session.tokens).toBeNull()
+    expect(session.getTokens()).toBeNull()
+    expect(persisted).toEqual([null])
+    expect(session.initialTokens).toBe(current)
+  })
+
+  it('getTokens returns a copy', () => {
+    const current = standIn.createVisitor()
+    const { session } = createSession({ tokens: current })
+    const copy = session.getTokens()!
+    expect(copy).toEqual(current)
+    copy.accessToken.value = 'changed'
+    expect(session.tokens!.accessToken.value).toBe(current.accessToken.value)
+  })
+
+  it('resume activates tokens without persisting them', () => {
+    const { session, persisted } = createSession()
+    const current = standIn.createVisitor()
+    session.resume(current)
+    expect(session.tokens).toBe(current)
+    expect(persisted).toEqual([])
+  })
+})
+
+describe('ensureTokens / getAccessToken', () => {
+  it('with valid tokens: no request', async () => {
+    const current = standIn.createVisitor()
+    const { session, persisted } = createSession({ tokens: current })
+    expect(await session.ensureTokens()).toBe(current)
+    expect(await session.getAccessToken()).toBe(current.accessToken.value)
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+    expect(persisted).toEqual([])
+  })
+
+  it('with autoGenerate false and no tokens: null and no request; getAccessToken rejects clearly', async () => {
+    const { session, persisted } = createSession({ autoGenerate: false })
+    expect(await session.ensureTokens()).toBeNull()
+    const error = await rejectionOf(session.getAccessToken())
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.message).toContain('no visitor session')
+    expect(error.message).toContain('autoGenerate is off')
+    expect(error.message).toContain('generateVisitorTokens()')
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+    expect(persisted).toEqual([])
+  })
+
+  it('with autoGenerate false an expired access token is still renewed', async () => {
+    const expired = expiredVisitor()
+    const { session } = createSession({ autoGenerate: false })
+    session.resume(expired)
+    const tokens = await session.ensureTokens()
+    expect(tokens!.refreshToken).toEqual(expired.refreshToken)
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(0)
+  })
+
+  it('with autoGenerate false a revoked refresh token clears the session and rejects, without minting', async () => {
+    const expired = expiredVisitor()
+    standIn.revoke(expired.refreshToken.value)
+    const { session, persisted } = createSession({ autoGenerate: false, tokens: expired })
+    const error = await rejectionOf(session.getAccessToken())
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.rejected).toBe(true)
+    expect(session.tokens).toBeNull()
+    expect(persisted).toEqual([null])
+    expect(standIn.count('anonymous')).toBe(0)
+  })
+
+  it('with autoGenerate true a revoked refresh token gives a new visitor', async () => {
+    const expired = expiredVisitor()
+    standIn.revoke(expired.refreshToken.value)
+    const { session, persisted } = createSession({ tokens: expired })
+    const value = await session.getAccessToken()
+    expect(standIn.count('refresh_token')).toBe(1)
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(session.tokens!.refreshToken.value).not.toBe(expired.refreshToken.value)
+    expect(value).toBe(session.tokens!.accessToken.value)
+    expect(persisted).toEqual([session.tokens])
+  })
+
+  it('a transient failure while renewing keeps the visitor and does not mint', async () => {
+    const expired = expiredVisitor()
+    const { session, persisted } = createSession({ tokens: expired })
+    standIn.fail(503)
+    const error = await rejectionOf(session.getAccessToken())
+    expect(error.transient).toBe(true)
+    expect(session.tokens).toBe(expired)
+    expect(standIn.count('anonymous')).toBe(0)
+    expect(persisted).toEqual([])
+    standIn.recover()
+    await session.getAccessToken()
+    expect(session.tokens!.refreshToken).toEqual(expired.refreshToken)
+    expect(standIn.count('anonymous')).toBe(0)
+  })
+
+  it('an empty client id rejects without any request', async () => {
+    const { session } = createSession({ clientId: '' })
+    const error = await rejectionOf(session.getAccessToken())
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.transient).toBe(false)
+    expect(error.message).toContain('no client id')
+    expect(session.error).toEqual({ message: error.message, status: null, transient: false })
+    expect(standIn.state.tokenRequests).toHaveLength(0)
+  })
+})
+
+describe('error and pending', () => {
+  it('after a failure, error holds message, status and transient; the next success clears it', async () => {
+    const { session } = createSession()
+    expect(session.error).toBeNull()
+    standIn.fail(500, 1)
+    const error = await rejectionOf(session.generateVisitorTokens())
+    expect(session.error).toEqual({ message: error.message, status: 500, transient: true })
+    expect(session.error!.message).toContain('HTTP 500')
+    await session.generateVisitorTokens()
+    expect(session.error).toBeNull()
+  })
+
+  it('a network failure has a null status', async () => {
+    const { session } = createSession()
+    standIn.fail('down', 1)
+    await rejectionOf(session.getAccessToken())
+    expect(session.error).toMatchObject({ status: null, transient: true })
+    expect(session.error!.message).toEqual(expect.any(String))
+  })
+
+  it('the error message never contains a token value', async () => {
+    const expired = expiredVisitor()
+    standIn.revoke(expired.refreshToken.value)
+    const { session } = createSession({ tokens: expired })
+    await rejectionOf(session.renewToken())
+    expect(session.error).toMatchObject({ status: 400, transient: false })
+    expect(session.error!.message).not.toContain(expired.refreshToken.value)
+    expect(session.error!.message).not.toContain(expired.accessToken.value)
+
+    const other = expiredVisitor()
+    session.resume(other)
+    standIn.fail(500, 1)
+    await rejectionOf(session.renewToken())
+    expect(session.error).toMatchObject({ status: 500, transient: true })
+    expect(session.error!.message).not.toContain(other.refreshToken.value)
+    expect(session.error!.message).not.toContain(other.accessToken.value)
+    expect(JSON.stringify(session.error)).not.toContain(other.refreshToken.value)
+  })
+
+  it('pending is true while a mint is in flight', async () => {
+    const { session } = createSession()
+    standIn.state.delay = 100
+    expect(session.pending).toBe(false)
+    const promise = session.getAccessToken()
+    expect(session.pending).toBe(true)
+    await promise
+    expect(session.pending).toBe(false)
+  })
+
+  it('pending is true while a renewal is in flight, and false after a failure', async () => {
+    const { session } = createSession({ tokens: expiredVisitor() })
+    standIn.state.delay = 100
+    const promise = session.generateVisitorTokens(session.tokens)
+    expect(session.pending).toBe(true)
+    await promise
+    expect(session.pending).toBe(false)
+
+    standIn.fail(500, 1)
+    const failing = session.renewToken()
+    expect(session.pending).toBe(true)
+    await rejectionOf(failing)
+    expect(session.pending).toBe(false)
+  })
+})
+
+describe('persist and subscribe', () => {
+  it('persist is called with the new tokens after each successful request', async () => {
+    const { session, persisted } = createSession()
+    const minted = await session.generateVisitorTokens()
+    expect(persisted).toEqual([minted])
+    const renewed = await session.renewToken()
+    expect(persisted).toEqual([minted, renewed])
+    standIn.fail(500, 1)
+    await rejectionOf(session.renewToken())
+    expect(persisted).toEqual([minted, renewed])
+    const again = await session.renewToken()
+    expect(persisted).toEqual([minted, renewed, again])
+    expect(persisted.at(-1)).toEqual(session.tokens)
+  })
+
+  it('subscribe is told of pending, tokens and error changes; unsubscribe stops it', async () => {
+    const { session } = createSession()
+    const seen: { pending: boolean, hasTokens: boolean, hasError: boolean }[] = []
+    const unsubscribe = session.subscribe(() => seen.push({ pending: session.pending, hasTokens: !!session.tokens, hasError: !!session.error }))
+    await session.generateVisitorTokens()
+    expect(seen[0]).toEqual({ pending: true, hasTokens: false, hasError: false })
+    expect(seen.at(-1)).toEqual({ pending: false, hasTokens: true, hasError: false })
+    expect(seen.some(entry => entry.hasTokens)).toBe(true)
+
+    seen.length = 0
+    standIn.fail(500, 1)
+    await rejectionOf(session.renewToken())
+    expect(seen.at(-1)).toEqual({ pending: false, hasTokens: true, hasError: true })
+
+    seen.length = 0
+    unsubscribe()
+    await session.renewToken()
+    session.clearTokens()
+    expect(seen).toEqual([])
+  })
+})
