@@ -23,6 +23,8 @@ export class VisitorSession {
   /** What storage held when the session started. */
   readonly initialTokens: Tokens | null
   private readonly flights = new Map<string, Promise<Tokens>>()
+  /** Counts changes of the session, so a request that finishes after a newer change does not undo it. */
+  private version = 0
   private readonly listeners = new Set<() => void>()
 
   constructor(private readonly options: VisitorSessionOptions) {
@@ -46,6 +48,7 @@ export class VisitorSession {
   }
 
   private commit(tokens: Tokens | null) {
+    this.version++
     this.tokens = tokens
     this.options.persist(tokens)
     this.notify()
@@ -55,10 +58,12 @@ export class VisitorSession {
   private flight(key: string, request: () => Promise<Tokens>): Promise<Tokens> {
     let flight = this.flights.get(key)
     if (flight) return flight
+    const startedAt = this.version
     flight = request()
       .then((tokens) => {
         this.error = null
-        this.commit(tokens)
+        // A setTokens or clearTokens made while the request was out wins over its answer.
+        if (this.version === startedAt) this.commit(tokens)
         return tokens
       }, (error: unknown) => {
         this.error = error instanceof WixTokenError
@@ -82,6 +87,7 @@ export class VisitorSession {
 
   /** Makes tokens read from storage active without writing them back. */
   resume(tokens: Tokens | null): void {
+    this.version++
     this.tokens = tokens
     this.notify()
   }

@@ -111,7 +111,9 @@ function toTokenError(error: unknown, grant: string): WixTokenError {
       requestId: error.response.headers.get('x-wix-request-id') ?? undefined,
     })
   }
-  const reason = (error as Error)?.name === 'TimeoutError' ? 'timed out' : 'could not reach the token endpoint'
+  // ofetch wraps an aborted request in a FetchError; the TimeoutError is its cause.
+  const timedOut = [error, (error as Error)?.cause].some(cause => (cause as Error)?.name === 'TimeoutError')
+  const reason = timedOut ? 'timed out' : 'could not reach the token endpoint'
   return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant ${reason}`, { transient: true })
 }
 

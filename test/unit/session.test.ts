@@ -510,6 +510,29 @@ describe('error and pending', () => {
   })
 })
 
+describe('a change made while a request is out', () => {
+  it('clearTokens is not undone by the mint that was in flight', async () => {
+    const { session, persisted } = createSession()
+    standIn.state.delay = 100
+    const flight = session.getAccessToken()
+    session.clearTokens()
+    await flight
+    expect(session.tokens).toBeNull()
+    expect(persisted).toEqual([null])
+  })
+
+  it('setTokens (say, a member login) is not undone by the renewal that was in flight', async () => {
+    const { session } = createSession({ tokens: expiredVisitor() })
+    const member: Tokens = { ...standIn.createVisitor(), refreshToken: { value: 'member-refresh', role: 'member' } }
+    standIn.state.delay = 100
+    const flight = session.getAccessToken()
+    session.setTokens(member)
+    await flight
+    expect(session.tokens).toEqual(member)
+    expect(standIn.count('refresh_token')).toBe(1)
+  })
+})
+
 describe('persist and subscribe', () => {
   it('persist is called with the new tokens after each successful request', async () => {
     const { session, persisted } = createSession()

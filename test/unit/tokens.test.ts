@@ -311,6 +311,7 @@ describe('token requests against the stand-in', () => {
       expect(error.status).toBeNull()
       expect(error.transient).toBe(true)
       expect(error.rejected).toBe(false)
+      expect(error.message).toBe('nuxt-wix-visitor: the anonymous grant timed out')
       // Let the stand-in finish the delayed request so it cannot touch the next test's settings.
       await sleep(500)
     })
