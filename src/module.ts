@@ -1,4 +1,4 @@
-import { addImports, addPlugin, createResolver, defineNuxtModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerImports, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
 
@@ -92,7 +92,7 @@ export default defineNuxtModule<ModuleOptions>({
     cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax', secure: !nuxt.options.dev },
     localStorage: {},
   }),
-  setup(options, nuxt) {
+  async setup(options, nuxt) {
     const logger = useLogger('nuxt-wix-visitor')
     const { resolve } = createResolver(import.meta.url)
 
@@ -110,9 +110,18 @@ export default defineNuxtModule<ModuleOptions>({
 
     addPlugin({ src: resolve('./runtime/app/plugins/visitor.server'), mode: 'server' })
     addPlugin({ src: resolve('./runtime/app/plugins/visitor.client'), mode: 'client' })
+    addPlugin({ src: resolve('./runtime/app/plugins/wix-fetch') })
     addImports([
       { name: 'useWixVisitor', from: resolve('./runtime/app/composables/useWixVisitor') },
       { name: 'useWixVisitorStore', from: resolve('./runtime/app/stores/wixVisitor') },
+    ])
+    // The SDK bridge exists only where the app has @wix/sdk: without it, nothing of it is built.
+    if (await tryResolveModule('@wix/sdk', [`${nuxt.options.rootDir}/`, ...nuxt.options.modulesDir])) {
+      addImports({ name: 'useWixClient', from: resolve('./runtime/app/composables/useWixClient') })
+    }
+    addServerImports([
+      { name: 'getWixVisitorTokens', from: resolve('./runtime/server/utils/wix-visitor') },
+      { name: 'wixVisitorFetch', from: resolve('./runtime/server/utils/wix-visitor') },
     ])
   },
 })

@@ -13,6 +13,11 @@ export interface VisitorSessionOptions extends TokenEndpoint {
   tokens: Tokens | null
   /** Writes every change of the session to storage; must not throw. */
   persist: (tokens: Tokens | null) => void
+  /**
+   * `false` makes a failed token request final for the session's lifetime: later callers get its error
+   * at once. Server sessions live for one request, which should not wait on a failing endpoint twice.
+   */
+  retryFailures?: boolean
 }
 
 export class VisitorSession {
@@ -23,6 +28,7 @@ export class VisitorSession {
   /** What storage held when the session started. */
   readonly initialTokens: Tokens | null
   private readonly flights = new Map<string, Promise<Tokens>>()
+  private readonly failures = new Map<string, unknown>()
   /** Counts changes of the session, so a request that finishes after a newer change does not undo it. */
   private version = 0
   private readonly listeners = new Set<() => void>()
@@ -58,6 +64,7 @@ export class VisitorSession {
   private flight(key: string, request: () => Promise<Tokens>): Promise<Tokens> {
     let flight = this.flights.get(key)
     if (flight) return flight
+    if (this.failures.has(key)) return Promise.reject(this.failures.get(key))
     const startedAt = this.version
     flight = request()
       .then((tokens) => {
@@ -69,6 +76,7 @@ export class VisitorSession {
         this.error = error instanceof WixTokenError
           ? error.toInfo()
           : { message: String((error as Error)?.message ?? error), status: null, transient: true }
+        if (this.options.retryFailures === false) this.failures.set(key, error)
         throw error
       })
       .finally(() => {
@@ -171,11 +179,21 @@ export class VisitorSession {
     return this.options.autoGenerate ? this.mint() : null
   }
 
+  /**
+   * Answers a 401 to a request sent with `sentToken`: renews once (shared with concurrent callers) unless
+   * the session has moved on since; a refresh token Wix rejects gives a new visitor when `autoGenerate` is on.
+   */
+  async recoverFromUnauthorized(sentToken: string): Promise<void> {
+    const tokens = this.tokens
+    if (!tokens || tokens.accessToken.value !== sentToken) return
+    await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate)
+  }
+
   /** A valid access token value, renewing or minting first where needed. */
   async getAccessToken(): Promise<string> {
     const tokens = await this.ensureTokens()
     if (!tokens) {
-      throw new WixTokenError('nuxt-wix-visitor: there is no visitor session and autoGenerate is off; call generateVisitorTokens() first', { transient: false })
+      throw new WixTokenError('nuxt-wix-visitor: there is no visitor session (autoGenerate is off, or the response is prerendered or cached); call generateVisitorTokens() first', { transient: false })
     }
     return tokens.accessToken.value
   }

@@ -4,7 +4,7 @@ import { url } from '@nuxt/test-utils/e2e'
 import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startWixStandIn } from '../stand-in/wix-server'
-import { fingerprint } from '../../playground/app/utils/fingerprint'
+import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { CHROMIUM, CHROMIUM_ARGS, hasChromium, serveFixture } from './fixtures'
 
 if (!hasChromium) {

@@ -3,7 +3,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { fetch } from '@nuxt/test-utils/e2e'
 import { startWixStandIn } from '../stand-in/wix-server'
-import { fingerprint } from '../../playground/app/utils/fingerprint'
+import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { serveFixture, sessionCookieOf } from './fixtures'
 
 const wix = await startWixStandIn()

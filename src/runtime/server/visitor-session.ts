@@ -20,13 +20,26 @@ function writeSessionCookie(event: H3Event, cookie: WixVisitorCookieOptions, cli
   else deleteCookie(event, cookie.name, attributes)
 }
 
-/** The request's visitor session, created from the session cookie on first use. */
+const SHARING_RULES = ['cache', 'swr', 'isr', 'prerender'] as const
+
+/** `true` when the response may be served to other visitors too: prerendered, or cached by a route rule. */
+export function isSharedResponse(event: H3Event): boolean {
+  const routeRules: Record<string, unknown> = event.context._nitro?.routeRules ?? {}
+  return !!import.meta.prerender || SHARING_RULES.some(rule => routeRules[rule])
+}
+
+/**
+ * The request's visitor session, created from the session cookie on first use. A shared response gets an
+ * empty session that neither reads the cookie, nor mints, nor writes: no visitor is baked into it.
+ */
 export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
-  const { cookie } = options
+  const cookie = isSharedResponse(event) ? false : options.cookie
   event.context.wixVisitorSession ??= new VisitorSession({
     ...options,
+    autoGenerate: options.autoGenerate && !!cookie,
     tokens: cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null,
     persist: tokens => cookie && writeSessionCookie(event, cookie, options.clientId, tokens),
+    retryFailures: false,
   })
   return event.context.wixVisitorSession
 }

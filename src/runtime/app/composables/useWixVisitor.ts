@@ -1,5 +1,6 @@
 import { readonly } from 'vue'
 import { storeToRefs } from 'pinia'
+import { useNuxtApp } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 
 /**
@@ -28,5 +29,7 @@ export function useWixVisitor() {
     clearTokens: store.clearTokens,
     /** A valid access token value, renewing or minting first where needed. */
     getAccessToken: store.getAccessToken,
+    /** The visitor's authenticated fetch (`useNuxtApp().$wixFetch`): `baseURL` is `apiBaseUrl`. */
+    $fetch: useNuxtApp().$wixFetch,
   }
 }

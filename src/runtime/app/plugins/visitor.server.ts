@@ -2,19 +2,16 @@
 // render already sees it and the renewed or minted session goes out as Set-Cookie with this response.
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { useRequestVisitorSession } from '../../server/visitor-session'
+import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor-session'
 import type { WixVisitorRuntimeOptions } from '../../types'
-
-const CACHING_RULES = ['cache', 'swr', 'isr', 'prerender'] as const
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:server',
   dependsOn: ['pinia'],
   async setup(nuxtApp) {
     const event = useRequestEvent()
-    const routeRules: Record<string, unknown> = event?.context._nitro?.routeRules ?? {}
     // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
-    if (!event || nuxtApp.payload.prerenderedAt || CACHING_RULES.some(rule => routeRules[rule])) return
+    if (!event || nuxtApp.payload.prerenderedAt || isSharedResponse(event)) return
 
     const store = useWixVisitorStore()
     const session = useRequestVisitorSession(event, useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions)

@@ -45,5 +45,6 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     renewToken: (refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> => session.renewToken(refreshToken),
     ensureTokens: (): Promise<Tokens | null> => session.ensureTokens(),
     getAccessToken: (): Promise<string> => session.getAccessToken(),
+    recoverFromUnauthorized: (sentToken: string): Promise<void> => session.recoverFromUnauthorized(sentToken),
   }
 })

@@ -1,0 +1,12 @@
+/** The stand-in's (and Wix eCommerce's) current-cart answer, as far as the playground shows it. */
+export interface CartResponse {
+  cart: {
+    buyerInfo?: { visitorId?: string }
+    lineItems: { catalogItemId: string, quantity: number }[]
+  }
+}
+
+/** The body of an add-to-cart request for one item. */
+export function addToCartBody(catalogItemId: string) {
+  return { lineItems: [{ catalogReference: { catalogItemId }, quantity: 1 }] }
+}

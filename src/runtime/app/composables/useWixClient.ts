@@ -1,0 +1,26 @@
+// A @wix/sdk client bound to the visitor session: the SDK reads and writes the module's store, and its
+// API calls take their token from getAccessToken(), so single flight and keep-the-visitor hold for them too.
+import { createClient, OAuthStrategy } from '@wix/sdk'
+import { useRuntimeConfig } from '#imports'
+import { useWixVisitorStore } from '../stores/wixVisitor'
+import { hasRefreshToken } from '../../tokens'
+
+const EMPTY_TOKENS = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
+
+/**
+ * A Wix SDK client, `createClient({ modules, auth: OAuthStrategy(...) })`, that shares this app
+ * instance's visitor session (one per SSR request, one per browser tab).
+ */
+export function useWixClient<Modules extends Record<string, unknown> = Record<string, never>>(modules?: Modules) {
+  const store = useWixVisitorStore()
+  const auth = OAuthStrategy({
+    clientId: useRuntimeConfig().public.wixVisitor.clientId,
+    tokenStorage: {
+      getTokens: () => store.getTokens() ?? structuredClone(EMPTY_TOKENS),
+      setTokens: tokens => hasRefreshToken(tokens) ? store.setTokens(tokens) : store.clearTokens(),
+    },
+  })
+  // The strategy's own header logic would mint a new visitor on any renewal failure: use the module's.
+  auth.getAuthHeaders = async () => ({ headers: { Authorization: await store.getAccessToken() } })
+  return createClient({ modules: (modules ?? {}) as Modules, auth })
+}
