@@ -1,9 +1,12 @@
 // Builds every e2e fixture once per test run; the e2e files only start servers on the builds.
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { buildNuxt, loadNuxt } from '@nuxt/kit'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { buildDirOf, fixtures } from './fixtures'
 import type { FixtureName } from './fixtures'
+
+const builder = fileURLToPath(new URL('./build-fixture.mjs', import.meta.url))
 
 export default async function buildFixtures() {
   for (const name of Object.keys(fixtures) as FixtureName[]) {
@@ -11,12 +14,8 @@ export default async function buildFixtures() {
     // WIX_REUSE_BUILD=1 skips rebuilding while iterating on tests alone.
     if (process.env.WIX_REUSE_BUILD && existsSync(`${buildDir}/output/server/index.mjs`)) continue
     await rm(buildDir, { recursive: true, force: true })
-    const nuxt = await loadNuxt({
-      cwd: fixtures[name],
-      dev: false,
-      overrides: { buildDir, nitro: { output: { dir: `${buildDir}/output` } } },
-    })
-    await buildNuxt(nuxt)
-    await nuxt.close()
+    // A process of its own: the Nuxt build takes over the console, which the test reporter needs.
+    console.log(`Building the ${name} fixture…`)
+    execFileSync(process.execPath, [builder, fixtures[name], buildDir], { stdio: ['ignore', 'ignore', 'inherit'] })
   }
 }
