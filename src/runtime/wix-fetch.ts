@@ -1,6 +1,7 @@
 // The visitor's authenticated fetch: an ofetch instance that sends the visitor's access token to the
 // Wix API host only, renews it before it expires, and answers a 401 with one renewal and one retry.
 import { ofetch } from 'ofetch'
+import { withBase } from 'ufo'
 import type { $Fetch, FetchOptions } from 'ofetch'
 
 /** Where the fetch gets its token; `VisitorSession` and the Pinia store both fit. */
@@ -16,20 +17,17 @@ interface WixFetchOptions extends FetchOptions {
   wixRetried?: boolean
 }
 
-const ABSOLUTE_URL = /^(?:[a-z][a-z\d+.-]*:)?\/\//i
-
 function isWixApiHost(url: URL): boolean {
   return url.protocol === 'https:' && (url.hostname === 'wixapis.com' || url.hostname.endsWith('.wixapis.com'))
 }
 
 /**
- * `true` when a request to `target` may carry the visitor's token: a path relative to `apiBaseUrl`, a URL
- * of its origin, or, when `apiBaseUrl` is Wix's own, any Wix API host over https.
+ * `true` when a request to `target` may carry the visitor's token: it goes, once ofetch has resolved it
+ * against `apiBaseUrl`, to that origin or, when `apiBaseUrl` is Wix's own, to any Wix API host over https.
  */
 export function mayCarryToken(target: string, apiBaseUrl: string): boolean {
-  if (!ABSOLUTE_URL.test(target)) return true
   try {
-    const url = new URL(target, apiBaseUrl)
+    const url = new URL(withBase(target, apiBaseUrl))
     const base = new URL(apiBaseUrl)
     return url.origin === base.origin || (isWixApiHost(base) && isWixApiHost(url))
   }

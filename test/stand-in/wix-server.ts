@@ -53,6 +53,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     failure: null as Failure | null,
     /** How many token requests still fail; `Infinity` until `recover()`. */
     failuresLeft: 0,
+    /** A status the cart API answers every request with, whatever the token; `null` to answer normally. */
+    apiFailure: null as number | null,
     tokenRequests: [] as TokenRequest[],
     apiRequests: [] as ApiRequest[],
   }
@@ -118,6 +120,10 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     const grant = authorization ? accessTokens.get(authorization) : undefined
     const record: ApiRequest = { method: req.method ?? 'GET', path, authorization, status: 200 }
     state.apiRequests.push(record)
+    if (state.apiFailure) {
+      record.status = state.apiFailure
+      return send(res, state.apiFailure, { message: 'stand-in API failure' })
+    }
     if (!grant || grant.expiresAt <= Date.now()) {
       record.status = 401
       return send(res, 401, { message: 'access token expired or unknown' })
@@ -173,6 +179,7 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
       state.failuresLeft = times
     },
     recover() {
+      state.apiFailure = null
       state.failure = null
       state.failuresLeft = 0
       state.delay = 0
