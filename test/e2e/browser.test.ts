@@ -169,4 +169,50 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(await shown('visitor')).toBe(fingerprint(saved.refreshToken.value))
     expect(wix.count('anonymous')).toBe(2)
   })
+
+  it('keeps the cart across reloads and through an expired access token, with one renewal', async () => {
+    await visit('/')
+    // The cart was fetched during SSR; hydration reuses it rather than asking again.
+    expect(wix.state.apiRequests).toHaveLength(1)
+    await page.getByTestId('add-tea').click()
+    await expect.poll(() => shown('cart-tea')).toMatch(/tea × 1/)
+
+    await visit('/', true)
+    expect(await shown('cart-tea')).toMatch(/tea × 1/)
+
+    const visitor = await shown('visitor')
+    const refreshesBefore = wix.count('refresh_token')
+    wix.expireAccessTokens()
+    await page.getByTestId('add-tea').click()
+    await expect.poll(() => shown('cart-tea')).toMatch(/tea × 2/)
+    expect(wix.count('refresh_token') - refreshesBefore).toBe(1)
+    expect(wix.count('anonymous')).toBe(1)
+    expect(await shown('visitor')).toBe(visitor)
+    const renewed = (await cookieSession()).tokens.accessToken.value
+    expect(await shown('access')).toBe(fingerprint(renewed))
+    expect(wix.state.apiRequests.at(-1)!.authorization).toBe(renewed)
+  })
+
+  it('renews through the module before an @wix/sdk call, and the store sees the new token', async () => {
+    await visit('/sdk')
+    const visitor = await shown('visitor')
+    const access = await shown('access')
+    await page.getByTestId('expire').click()
+    // A renewal that fails for a moment fails the call, and the SDK's own fallback (a new visitor) never runs.
+    wix.fail(503, 1)
+    await page.getByTestId('sdk-call').click()
+    await expect.poll(() => shown('sdk-visitor')).toMatch(/^failed: .*HTTP 503/)
+    expect(await shown('visitor')).toBe(visitor)
+    expect(wix.count('anonymous')).toBe(1)
+
+    await page.getByTestId('sdk-call').click()
+    await expect.poll(() => shown('sdk-visitor')).toBe(visitor)
+    await expectSettled()
+    expect(wix.count('refresh_token')).toBe(2)
+    expect(wix.count('anonymous')).toBe(1)
+    const renewed = (await cookieSession()).tokens.accessToken.value
+    expect(await shown('access')).toBe(fingerprint(renewed))
+    expect(await shown('access')).not.toBe(access)
+    expect(wix.state.apiRequests.at(-1)!.authorization).toBe(renewed)
+  })
 })
