@@ -71,6 +71,7 @@ function checkOptions(options: WixVisitorRuntimeOptions): void {
     if (!options.cookie.name) fail('wixVisitor.cookie.name must be a non-empty string')
     if (!(options.cookie.maxAge > 0)) fail('wixVisitor.cookie.maxAge must be a number of seconds > 0')
     if (!SAME_SITE.includes(options.cookie.sameSite)) fail(`wixVisitor.cookie.sameSite must be one of ${SAME_SITE.join(', ')}`)
+    if (options.cookie.sameSite === 'none' && !options.cookie.secure) fail('wixVisitor.cookie.sameSite \'none\' needs cookie.secure: true (browsers drop such a cookie otherwise)')
   }
 }
 

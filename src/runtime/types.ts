@@ -31,7 +31,7 @@ export interface WixVisitorErrorInfo {
   message: string
   /** HTTP status of the token endpoint's answer; `null` for a network error, a timeout or a missing client id. */
   status: number | null
-  /** `true` for a failure worth retrying later (network, timeout, 408, 429, 5xx). */
+  /** `true` for a failure worth retrying later (network, timeout, 408, 425, 429, 5xx, an answer without a usable token). */
   transient: boolean
 }
 

@@ -1,6 +1,6 @@
 // Browser side of the handoff: start from exactly what the server rendered, then, once hydrated,
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
-import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#imports'
+import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { readCookieSession, readLocalSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'

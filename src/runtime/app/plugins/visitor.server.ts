@@ -1,6 +1,6 @@
 // Server side of the handoff: resolve the request's visitor from its cookie before the render, so the
 // render already sees it and the renewed or minted session goes out as Set-Cookie with this response.
-import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
+import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor-session'
 import type { WixVisitorRuntimeOptions } from '../../types'

@@ -1,5 +1,5 @@
 // Provides `$wixFetch`: the authenticated fetch of this app instance's visitor session.
-import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
+import { defineNuxtPlugin, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { createWixFetch } from '../../wix-fetch'
 
