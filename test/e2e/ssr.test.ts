@@ -1,7 +1,7 @@
 // Server-side rendering of the fixture app: what the first request, a returning visitor and broken
 // cookies get, counted at the stand-in token endpoint.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { fetch } from '@nuxt/test-utils/e2e'
+import { fetch, startServer } from '@nuxt/test-utils/e2e'
 import { startWixStandIn } from '../stand-in/wix-server'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { serveFixture, sessionCookieOf } from './fixtures'
@@ -182,5 +182,21 @@ describe('a page rendered in the browser only', () => {
     expect(response.status).toBe(200)
     expect(cookie).toBeUndefined()
     expect(wix.state.tokenRequests).toEqual([])
+  })
+})
+
+describe('without a client id', () => {
+  it('renders a 200 page that says what is missing, and asks Wix for nothing', async () => {
+    await startServer({ env: { NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID: '' } })
+    try {
+      const { response, html, cookie } = await render()
+      expect(response.status).toBe(200)
+      expect(cookie).toBeUndefined()
+      expect(html).toContain('no client id configured; set wixVisitor.clientId in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID')
+      expect(wix.state.tokenRequests).toEqual([])
+    }
+    finally {
+      await startServer()
+    }
   })
 })
