@@ -1,71 +1,17 @@
 // The fixture app in a real Chromium: one visitor across SSR, hydration, reloads and lost cookies.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { url } from '@nuxt/test-utils/e2e'
-import { chromium } from 'playwright-core'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
 import { startWixStandIn } from '../stand-in/wix-server'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
-import { CHROMIUM, CHROMIUM_ARGS, hasChromium, serveFixture } from './fixtures'
-
-if (!hasChromium) {
-  if (process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing`)
-  console.warn(`Skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`)
-}
+import { hasChromium, serveFixture } from './fixtures'
+import { useBrowserPage } from './browser-page'
 
 const wix = await startWixStandIn()
 afterAll(() => wix.close())
 if (hasChromium) await serveFixture('basic', wix)
 
 describe.runIf(hasChromium)('in the browser', () => {
-  let browser: Browser
-  let context: BrowserContext
-  let page: Page
-  let consoleMessages: string[]
-  const localKey = `wixSession:${wix.clientId}`
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  })
-  afterAll(() => browser?.close())
-
-  beforeEach(async () => {
-    wix.reset()
-    context = await browser.newContext()
-    page = await context.newPage()
-    consoleMessages = []
-    page.on('console', message => consoleMessages.push(`${message.type()}: ${message.text()}`))
-    page.on('pageerror', error => consoleMessages.push(`pageerror: ${error.message}`))
-    return async () => {
-      expect(consoleMessages.filter(message => /hydration|mismatch/i.test(message))).toEqual([])
-      await context.close()
-    }
-  })
-
-  /** Loads a page and waits until hydration and the session work after it are done. */
-  async function visit(path: string, reload = false) {
-    if (reload) await page.reload()
-    else await page.goto(url(path))
-    await page.waitForFunction(() => (window as unknown as { useNuxtApp?: () => { isHydrating: boolean } }).useNuxtApp?.().isHydrating === false)
-    await page.waitForLoadState('networkidle')
-    await expectSettled()
-  }
-
-  async function expectSettled() {
-    await expect.poll(() => page.getByTestId('pending').count()).toBe(0)
-  }
-
-  const shown = (testId: string) => page.getByTestId(testId).textContent()
-  const cookieSession = async () => {
-    const cookie = (await context.cookies()).find(entry => entry.name === 'wixSession')
-    return cookie && JSON.parse(decodeURIComponent(cookie.value))
-  }
-  const localSession = () => page.evaluate(key => JSON.parse(localStorage.getItem(key) ?? 'null'), localKey)
-
-  async function click(testId: string, outcome: string | RegExp) {
-    await page.getByTestId(testId).click()
-    await expect.poll(() => shown('outcome')).toMatch(outcome)
-    await expectSettled()
-  }
+  const browser = useBrowserPage(wix)
+  const { visit, settled, shown, cookieSession, localSession, click } = browser
 
   it('mints exactly once for SSR and hydration together, and stores the session in both places', async () => {
     await visit('/')
@@ -90,7 +36,7 @@ describe.runIf(hasChromium)('in the browser', () => {
     await visit('/')
     const visitor = await shown('visitor')
     const before = await localSession()
-    await context.clearCookies()
+    await browser.context.clearCookies()
     await visit('/', true)
     // The server, seeing no cookie, minted a visitor for its render; the browser's older one wins.
     expect(wix.count('anonymous')).toBe(2)
@@ -103,7 +49,7 @@ describe.runIf(hasChromium)('in the browser', () => {
     await visit('/spa')
     expect(wix.count('anonymous')).toBe(1)
     const visitor = await shown('visitor')
-    await context.clearCookies()
+    await browser.context.clearCookies()
     await visit('/spa', true)
     expect(await shown('visitor')).toBe(visitor)
     expect(wix.state.tokenRequests).toHaveLength(1)
@@ -154,17 +100,17 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(fingerprint((await localSession()).tokens.refreshToken.value)).toBe(next)
 
     await click('clear', 'clear: done')
-    expect(await page.getByTestId('no-session').count()).toBe(1)
+    expect(await browser.page.getByTestId('no-session').count()).toBe(1)
     expect(await cookieSession()).toBeUndefined()
     expect(await localSession()).toBeNull()
 
     const saved = wix.createVisitor()
-    await page.getByTestId('saved').fill(JSON.stringify(saved))
+    await browser.page.getByTestId('saved').fill(JSON.stringify(saved))
     await click('set', 'set: done')
     expect(await shown('visitor')).toBe(fingerprint(saved.refreshToken.value))
     expect((await cookieSession()).tokens).toEqual(saved)
 
-    await page.getByTestId('saved').fill(JSON.stringify({ ...saved, refreshToken: { value: '', role: 'visitor' } }))
+    await browser.page.getByTestId('saved').fill(JSON.stringify({ ...saved, refreshToken: { value: '', role: 'visitor' } }))
     await click('set', /refreshToken\.value must be a non-empty string/)
     expect(await shown('visitor')).toBe(fingerprint(saved.refreshToken.value))
     expect(wix.count('anonymous')).toBe(2)
@@ -174,7 +120,7 @@ describe.runIf(hasChromium)('in the browser', () => {
     await visit('/')
     // The cart was fetched during SSR; hydration reuses it rather than asking again.
     expect(wix.state.apiRequests).toHaveLength(1)
-    await page.getByTestId('add-tea').click()
+    await browser.page.getByTestId('add-tea').click()
     await expect.poll(() => shown('cart-tea')).toMatch(/tea × 1/)
 
     await visit('/', true)
@@ -183,7 +129,7 @@ describe.runIf(hasChromium)('in the browser', () => {
     const visitor = await shown('visitor')
     const refreshesBefore = wix.count('refresh_token')
     wix.expireAccessTokens()
-    await page.getByTestId('add-tea').click()
+    await browser.page.getByTestId('add-tea').click()
     await expect.poll(() => shown('cart-tea')).toMatch(/tea × 2/)
     expect(wix.count('refresh_token') - refreshesBefore).toBe(1)
     expect(wix.count('anonymous')).toBe(1)
@@ -197,17 +143,17 @@ describe.runIf(hasChromium)('in the browser', () => {
     await visit('/sdk')
     const visitor = await shown('visitor')
     const access = await shown('access')
-    await page.getByTestId('expire').click()
+    await browser.page.getByTestId('expire').click()
     // A renewal that fails for a moment fails the call, and the SDK's own fallback (a new visitor) never runs.
     wix.fail(503, 1)
-    await page.getByTestId('sdk-call').click()
+    await browser.page.getByTestId('sdk-call').click()
     await expect.poll(() => shown('sdk-visitor')).toMatch(/^failed: .*HTTP 503/)
     expect(await shown('visitor')).toBe(visitor)
     expect(wix.count('anonymous')).toBe(1)
 
-    await page.getByTestId('sdk-call').click()
+    await browser.page.getByTestId('sdk-call').click()
     await expect.poll(() => shown('sdk-visitor')).toBe(visitor)
-    await expectSettled()
+    await settled()
     expect(wix.count('refresh_token')).toBe(2)
     expect(wix.count('anonymous')).toBe(1)
     const renewed = (await cookieSession()).tokens.accessToken.value

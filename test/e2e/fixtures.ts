@@ -6,6 +6,7 @@ import type { WixStandIn } from '../stand-in/wix-server'
 
 export const fixtures = {
   basic: fileURLToPath(new URL('../fixtures/basic', import.meta.url)),
+  spa: fileURLToPath(new URL('../fixtures/spa', import.meta.url)),
 } as const
 
 export type FixtureName = keyof typeof fixtures

@@ -1,0 +1,71 @@
+// One Chromium per e2e file and a fresh browser context per test, with the helpers the browser tests share.
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
+import { url } from '@nuxt/test-utils/e2e'
+import { chromium } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { WixStandIn } from '../stand-in/wix-server'
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from './fixtures'
+
+if (!hasChromium) {
+  if (process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing`)
+  console.warn(`Skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`)
+}
+
+/**
+ * Registers the hooks (call inside a describe); each test gets a new context and page, the stand-in is
+ * reset, and a hydration warning in the console fails the test.
+ */
+export function useBrowserPage(wix: WixStandIn) {
+  let browser: Browser
+  const consoleMessages: string[] = []
+  const localKey = `wixSession:${wix.clientId}`
+
+  const current = {
+    context: undefined as unknown as BrowserContext,
+    page: undefined as unknown as Page,
+
+    /** Loads a page and waits until hydration and the session work after it are done. */
+    async visit(path: string, reload = false) {
+      if (reload) await current.page.reload()
+      else await current.page.goto(url(path))
+      await current.page.waitForFunction(() => (window as unknown as { useNuxtApp?: () => { isHydrating: boolean } }).useNuxtApp?.().isHydrating === false)
+      await current.page.waitForLoadState('networkidle')
+      await current.settled()
+    },
+    /** Waits until no token request of the page is pending. */
+    async settled() {
+      await expect.poll(() => current.page.getByTestId('pending').count()).toBe(0)
+    },
+    shown: (testId: string) => current.page.getByTestId(testId).textContent(),
+    async cookieSession() {
+      const cookie = (await current.context.cookies()).find(entry => entry.name === 'wixSession')
+      return cookie && JSON.parse(decodeURIComponent(cookie.value))
+    },
+    localSession: () => current.page.evaluate(key => JSON.parse(localStorage.getItem(key) ?? 'null'), localKey),
+    /** Clicks a playground button and waits for the outcome it reports. */
+    async click(testId: string, outcome: string | RegExp) {
+      await current.page.getByTestId(testId).click()
+      await expect.poll(() => current.shown('outcome')).toMatch(outcome)
+      await current.settled()
+    },
+  }
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  })
+  afterAll(() => browser?.close())
+  beforeEach(async () => {
+    wix.reset()
+    consoleMessages.length = 0
+    current.context = await browser.newContext()
+    current.page = await current.context.newPage()
+    current.page.on('console', message => consoleMessages.push(`${message.type()}: ${message.text()}`))
+    current.page.on('pageerror', error => consoleMessages.push(`pageerror: ${error.message}`))
+    return async () => {
+      expect(consoleMessages.filter(message => /hydration|mismatch/i.test(message))).toEqual([])
+      await current.context.close()
+    }
+  })
+
+  return current
+}
