@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { VisitorSession } from '../../src/runtime/session'
 import type { VisitorSessionOptions } from '../../src/runtime/session'
 import { WixTokenError } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../stand-in/wix-server'
-import type { WixStandIn } from '../stand-in/wix-server'
+import { rejectionOf } from './rejection'
 
 const SDK_EMPTY = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
 
-let standIn: WixStandIn
-
-beforeAll(async () => {
-  standIn = await startWixStandIn()
-})
-afterAll(async () => {
-  await standIn.close()
-})
-beforeEach(() => {
-  standIn.reset()
-})
+const standIn = await startWixStandIn()
+afterAll(() => standIn.close())
+beforeEach(() => standIn.reset())
 
 function createSession(overrides: Partial<VisitorSessionOptions> = {}) {
   const persisted: (Tokens | null)[] = []
@@ -39,17 +31,6 @@ function createSession(overrides: Partial<VisitorSessionOptions> = {}) {
 function expiredVisitor(): Tokens {
   const visitor = standIn.createVisitor()
   return { accessToken: { ...visitor.accessToken, expiresAt: 0 }, refreshToken: visitor.refreshToken }
-}
-
-/** Runs `promise`, expects it to reject, and returns the rejection. */
-async function rejectionOf(promise: Promise<unknown>): Promise<WixTokenError> {
-  try {
-    await promise
-  }
-  catch (error) {
-    return error as WixTokenError
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('generateVisitorTokens', () => {

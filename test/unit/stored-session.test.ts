@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   chooseStoredSession,
   decodeStoredSession,
@@ -9,9 +9,10 @@ import {
 import { requestVisitorTokens } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../stand-in/wix-server'
-import type { WixStandIn } from '../stand-in/wix-server'
 
 const CLIENT_ID = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9'
+const standIn = await startWixStandIn()
+afterAll(() => standIn.close())
 const OTHER_CLIENT_ID = '11111111-2222-4333-8444-555555555555'
 const now = () => Math.floor(Date.now() / 1000)
 
@@ -97,16 +98,7 @@ describe('encodeStoredSession / decodeStoredSession', () => {
   })
 
   describe('with tokens from the stand-in', () => {
-    let standIn: WixStandIn
-    beforeAll(async () => {
-      standIn = await startWixStandIn()
-    })
-    afterAll(async () => {
-      await standIn.close()
-    })
-    beforeEach(() => {
-      standIn.reset()
-    })
+    beforeEach(() => standIn.reset())
 
     it('round-trips real minted tokens', async () => {
       const minted = await requestVisitorTokens({ clientId: standIn.clientId, apiBaseUrl: standIn.url, timeout: 2000 })

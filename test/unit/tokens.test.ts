@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   hasRefreshToken,
   isAccessTokenExpired,
@@ -11,7 +11,11 @@ import {
 import type { TokenEndpoint } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../stand-in/wix-server'
-import type { WixStandIn } from '../stand-in/wix-server'
+import { rejectionOf } from './rejection'
+
+const standIn = await startWixStandIn()
+afterAll(() => standIn.close())
+const endpoint: TokenEndpoint = { clientId: standIn.clientId, apiBaseUrl: standIn.url, timeout: 2000 }
 
 const now = () => Math.floor(Date.now() / 1000)
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -21,17 +25,6 @@ function validTokens(): Tokens {
     accessToken: { value: 'at.value', expiresAt: now() + 14_400 },
     refreshToken: { value: 'rt.value', role: 'visitor' },
   }
-}
-
-/** Runs `promise`, expects it to reject, and returns the rejection. */
-async function rejectionOf(promise: Promise<unknown>): Promise<WixTokenError> {
-  try {
-    await promise
-  }
-  catch (error) {
-    return error as WixTokenError
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('validateTokens', () => {
@@ -137,19 +130,7 @@ describe('isAccessTokenExpired', () => {
 })
 
 describe('token requests against the stand-in', () => {
-  let standIn: WixStandIn
-  let endpoint: TokenEndpoint
-
-  beforeAll(async () => {
-    standIn = await startWixStandIn()
-    endpoint = { clientId: standIn.clientId, apiBaseUrl: standIn.url, timeout: 2000 }
-  })
-  afterAll(async () => {
-    await standIn.close()
-  })
-  beforeEach(() => {
-    standIn.reset()
-  })
+  beforeEach(() => standIn.reset())
 
   describe('requestVisitorTokens', () => {
     it('sends an anonymous grant with the client id and returns visitor tokens', async () => {
