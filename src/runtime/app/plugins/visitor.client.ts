@@ -18,8 +18,11 @@ export default defineNuxtPlugin({
     const rendered = store.resolvedOnServer ? cookie : null
 
     const serveVisitor = async () => {
-      if (chosen && !(isSameSession(chosen, cookie) && isSameSession(chosen, local))) store.setTokens(chosen)
-      else store.resume(chosen)
+      // Code that ran during hydration may have renewed the rendered visitor already: of one visitor, the
+      // longer-lasting tokens win; of two, the stored choice does.
+      const winner = chooseStoredSession(chosen, store.tokens, false)
+      if (winner && !(isSameSession(winner, cookie) && isSameSession(winner, local))) store.setTokens(winner)
+      else if (!isSameSession(winner, store.tokens)) store.resume(winner)
       try {
         await store.ensureTokens()
       }
