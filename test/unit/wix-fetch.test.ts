@@ -157,6 +157,36 @@ describe('the token stays with Wix', () => {
     expect(thirdParty.state.apiRequests.map(request => request.authorization)).toEqual([null, null])
   })
 
+  it('a per-call baseURL of another host gets no Authorization header, and its 401 renews nothing', async () => {
+    const { wixFetch } = visitorFetch(wix.createVisitor())
+    await wixFetch('/ecom/v1/carts/current', { baseURL: thirdParty.url }).catch(() => {})
+    expect(thirdParty.state.apiRequests.map(request => request.authorization)).toEqual([null])
+    expect(wix.state.tokenRequests).toEqual([])
+  })
+
+  it('per-call hooks do not switch the token or the 401 handling off', async () => {
+    const tokens = wix.createVisitor()
+    const { wixFetch } = visitorFetch(tokens)
+    const seen: string[] = []
+    wix.expireAccessTokens()
+    await wixFetch('/ecom/v1/carts/current', {
+      onRequest: () => void seen.push('request'),
+      onResponseError: () => void seen.push('error'),
+    })
+    expect(seen).toEqual(['request'])
+    expect(apiStatuses()).toEqual([401, 200])
+    expect(wix.state.apiRequests[0]!.authorization).toBe(tokens.accessToken.value)
+    expect(wix.count('refresh_token')).toBe(1)
+  })
+
+  it('$fetch.native authenticates the same way', async () => {
+    const tokens = wix.createVisitor()
+    const { wixFetch } = visitorFetch(tokens)
+    const response = await wixFetch.native(`${wix.url}/ecom/v1/carts/current`)
+    expect(response.status).toBe(200)
+    expect(wix.state.apiRequests[0]!.authorization).toBe(tokens.accessToken.value)
+  })
+
   it('an absolute URL to the apiBaseUrl origin gets it', async () => {
     const tokens = wix.createVisitor()
     const { wixFetch } = visitorFetch(tokens)
