@@ -4,6 +4,9 @@ import { hasRefreshToken, isAccessTokenExpired, requestRenewedTokens, requestVis
 import type { TokenEndpoint } from './tokens'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
+/** What changed: the tokens, or the request state (`pending`, `error`). */
+export type SessionChange = 'tokens' | 'request'
+
 export interface VisitorSessionOptions extends TokenEndpoint {
   /** Mint a new visitor when there is nothing usable. */
   autoGenerate: boolean
@@ -29,9 +32,11 @@ export class VisitorSession {
   readonly initialTokens: Tokens | null
   private readonly flights = new Map<string, Promise<Tokens>>()
   private readonly failures = new Map<string, unknown>()
-  /** Counts changes of the session, so a request that finishes after a newer change does not undo it. */
+  /** Counts changes made by the app (set, clear, resume): an answer that arrives after one does not land. */
   private version = 0
-  private readonly listeners = new Set<() => void>()
+  /** Counts every change: an answer to a request the session made by itself lands only if nothing changed. */
+  private changes = 0
+  private readonly listeners = new Set<(change: SessionChange) => void>()
 
   constructor(private readonly options: VisitorSessionOptions) {
     this.tokens = options.tokens
@@ -43,34 +48,42 @@ export class VisitorSession {
     return this.flights.size > 0
   }
 
-  /** Calls `listener` after every change of tokens, pending or error; returns the unsubscribe function. */
-  subscribe(listener: () => void): () => void {
+  /** Calls `listener` after every change of the tokens, or of `pending` and `error`; returns the unsubscribe function. */
+  subscribe(listener: (change: SessionChange) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  private notify() {
-    for (const listener of this.listeners) listener()
+  private notify(change: SessionChange) {
+    for (const listener of this.listeners) listener(change)
   }
 
   private commit(tokens: Tokens | null) {
-    this.version++
+    this.changes++
     this.tokens = tokens
     this.options.persist(tokens)
-    this.notify()
+    this.notify('tokens')
   }
 
-  /** Runs one token request per key at a time: concurrent callers share the flight and its result. */
-  private flight(key: string, request: () => Promise<Tokens>): Promise<Tokens> {
+  /** Writes the current tokens to storage again, e.g. where a stored copy is behind. */
+  save(): void {
+    this.options.persist(this.tokens)
+  }
+
+  /**
+   * Runs one token request per key at a time: concurrent callers share the flight and its result.
+   * `background` marks a request the session makes by itself to stay usable, rather than one the app asked for.
+   */
+  private flight(key: string, request: () => Promise<Tokens>, background: boolean): Promise<Tokens> {
     let flight = this.flights.get(key)
     if (flight) return flight
     if (this.failures.has(key)) return Promise.reject(this.failures.get(key))
-    const startedAt = this.version
+    const counter = () => background ? this.changes : this.version
+    const startedAt = counter()
     flight = request()
       .then((tokens) => {
         this.error = null
-        // A setTokens or clearTokens made while the request was out wins over its answer.
-        if (this.version === startedAt) this.commit(tokens)
+        if (counter() === startedAt) this.commit(tokens)
         return tokens
       }, (error: unknown) => {
         this.error = error instanceof WixTokenError
@@ -81,10 +94,10 @@ export class VisitorSession {
       })
       .finally(() => {
         this.flights.delete(key)
-        this.notify()
+        this.notify('request')
       })
     this.flights.set(key, flight)
-    this.notify()
+    this.notify('request')
     return flight
   }
 
@@ -96,25 +109,32 @@ export class VisitorSession {
   /** Makes tokens read from storage active without writing them back. */
   resume(tokens: Tokens | null): void {
     this.version++
+    this.changes++
     this.tokens = tokens
-    this.notify()
+    this.notify('tokens')
   }
 
   /** Validates `input`, makes it the active session and persists it. */
   setTokens(input: TokensInput): Tokens {
     const tokens = validateTokens(input, 'useWixVisitor().setTokens')
+    this.version++
     this.commit(tokens)
     return tokens
   }
 
   /** Forgets the visitor, in memory and in storage. */
   clearTokens(): void {
+    this.version++
     this.commit(null)
   }
 
   /** Mints a new anonymous visitor. */
-  mint(): Promise<Tokens> {
-    return this.flight('anonymous', () => requestVisitorTokens(this.options))
+  mint(background = false): Promise<Tokens> {
+    return this.flight('anonymous', () => requestVisitorTokens(this.options), background)
+  }
+
+  private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {
+    return this.flight(`refresh:${refresh.value}`, () => requestRenewedTokens(this.options, refresh), background)
   }
 
   /** Renews the access token of `refreshToken` (default: the current one). Never falls back to a new visitor. */
@@ -138,7 +158,7 @@ export class VisitorSession {
         return Promise.reject(error)
       }
     }
-    return this.flight(`refresh:${refresh.value}`, () => requestRenewedTokens(this.options, refresh))
+    return this.renew(refresh, false)
   }
 
   /**
@@ -150,19 +170,20 @@ export class VisitorSession {
     if (!input || !hasRefreshToken(input)) return this.mint()
     const tokens = validateTokens(input, 'useWixVisitor().generateVisitorTokens')
     if (!isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) {
+      this.version++
       this.commit(tokens)
       return tokens
     }
-    return this.renewOrReplace(tokens.refreshToken, true)
+    return this.renewOrReplace(tokens.refreshToken, true, false)
   }
 
-  private async renewOrReplace(refreshToken: Tokens['refreshToken'], mayMint: boolean): Promise<Tokens> {
+  private async renewOrReplace(refreshToken: Tokens['refreshToken'], mayMint: boolean, background: boolean): Promise<Tokens> {
     try {
-      return await this.renewToken(refreshToken)
+      return await this.renew(refreshToken, background)
     }
     catch (error) {
       if (!(error instanceof WixTokenError) || !error.rejected) throw error
-      if (mayMint) return this.mint()
+      if (mayMint) return this.mint(background)
       if (this.tokens?.refreshToken.value === refreshToken.value) this.clearTokens()
       throw error
     }
@@ -175,8 +196,11 @@ export class VisitorSession {
   async ensureTokens(): Promise<Tokens | null> {
     const tokens = this.tokens
     if (tokens && !isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) return tokens
-    if (tokens) return this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate)
-    return this.options.autoGenerate ? this.mint() : null
+    const result = tokens
+      ? await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate, true)
+      : this.options.autoGenerate ? await this.mint(true) : null
+    // The session changed while the request was out: answer for the session as it is now.
+    return result === this.tokens ? result : this.ensureTokens()
   }
 
   /**
@@ -186,7 +210,7 @@ export class VisitorSession {
   async recoverFromUnauthorized(sentToken: string): Promise<void> {
     const tokens = this.tokens
     if (!tokens || tokens.accessToken.value !== sentToken) return
-    await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate)
+    await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate, true)
   }
 
   /** A valid access token value, renewing or minting first where needed. */

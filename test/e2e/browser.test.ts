@@ -1,5 +1,6 @@
 // The fixture app in a real Chromium: one visitor across SSR, hydration, reloads and lost cookies.
 import { afterAll, describe, expect, it } from 'vitest'
+import { url } from '@nuxt/test-utils/e2e'
 import { startWixStandIn } from '../stand-in/wix-server'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { hasChromium, serveFixture } from './fixtures'
@@ -54,6 +55,46 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(await shown('visitor')).toBe(visitor)
     expect(wix.state.tokenRequests).toHaveLength(1)
     expect((await cookieSession()).tokens.refreshToken.value).toBe((await localSession()).tokens.refreshToken.value)
+  })
+
+  it('hydrates without a mismatch when the server could not reach Wix, then serves the visitor', async () => {
+    wix.fail('down', 1)
+    await visit('/')
+    await expect.poll(() => browser.page.getByTestId('visitor').count()).toBe(1)
+    expect(wix.count('anonymous')).toBe(2)
+    expect(await shown('visitor')).toBe(fingerprint((await cookieSession()).tokens.refreshToken.value))
+  })
+
+  it('hydrates without a mismatch when a renewal on the server failed for a moment, keeping the visitor', async () => {
+    await visit('/')
+    const visitor = await shown('visitor')
+    const session = await cookieSession()
+    await browser.context.addCookies([{
+      name: 'wixSession',
+      value: encodeURIComponent(JSON.stringify({ ...session, tokens: { ...session.tokens, accessToken: { ...session.tokens.accessToken, expiresAt: 0 } } })),
+      url: url('/'),
+    }])
+    wix.fail(503, 1)
+    await visit('/', true)
+    expect(await shown('visitor')).toBe(visitor)
+    expect(wix.count('anonymous')).toBe(1)
+  })
+
+  it('loads a returning visitor\'s data in the browser on a cached page, without a throwaway visitor', async () => {
+    await visit('/')
+    await browser.page.getByTestId('add-tea').click()
+    await expect.poll(() => shown('cart-tea')).toMatch(/tea × 1/)
+    await visit('/cached-cart')
+    await expect.poll(() => shown('client-items')).toBe('tea×1')
+    expect(wix.count('anonymous')).toBe(1)
+  })
+
+  it('mints once for a new visitor whose data a cached page loads in the browser', async () => {
+    await visit('/cached-cart')
+    await expect.poll(() => shown('client-items')).toBe('empty')
+    await settled()
+    expect(wix.count('anonymous')).toBe(1)
+    expect(await shown('visitor')).toBe(fingerprint((await cookieSession()).tokens.refreshToken.value))
   })
 
   it('serves a new visitor in the browser on a cached page, once', async () => {

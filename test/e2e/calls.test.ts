@@ -126,6 +126,24 @@ describe('Nitro server utilities', () => {
     expect(html).toContain(visitor)
   })
 
+  it('a page fetching its own server route during SSR hands the route the visitor it just minted', async () => {
+    const response = await fetch('/bff')
+    const cookie = sessionCookieOf(response)!
+    expect(await response.text()).toContain('data-testid="bff-items"')
+    expect(wix.count('anonymous')).toBe(1)
+    expect(authorizations()).toEqual([cookie.value.tokens.accessToken.value])
+    expect(response.headers.getSetCookie().filter(value => value.startsWith('wixSession='))).toHaveLength(1)
+  })
+
+  it('a page fetching its own server route during SSR hands the route the token it just renewed', async () => {
+    const tokens = await visitorWithCart('tea')
+    const expired = { ...tokens, accessToken: { ...tokens.accessToken, expiresAt: 0 } }
+    const response = await fetch('/bff', { headers: { cookie: stored(expired) } })
+    expect(await response.text()).toContain('tea×1')
+    expect(wix.count('refresh_token')).toBe(1)
+    expect(authorizations()).toEqual([sessionCookieOf(response)!.value.tokens.accessToken.value])
+  })
+
   it('a middleware and the page render share one renewal', async () => {
     const tokens = await visitorWithCart('tea')
     const expired = { ...tokens, accessToken: { ...tokens.accessToken, expiresAt: 0 } }

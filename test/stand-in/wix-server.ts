@@ -92,11 +92,13 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
   }
 
   async function handleToken(req: IncomingMessage, res: ServerResponse) {
+    // The delay in force when the request arrives, so a test can slow one request and not the next.
+    const delay = state.delay
     const body = await readBody(req)
     const request: TokenRequest = { grantType: String(body.grantType ?? ''), clientId: String(body.clientId ?? '') }
     if (body.refreshToken !== undefined) request.refreshToken = String(body.refreshToken)
     state.tokenRequests.push(request)
-    if (state.delay) await new Promise(resolve => setTimeout(resolve, state.delay))
+    if (delay) await new Promise(resolve => setTimeout(resolve, delay))
     if (state.failure !== null && state.failuresLeft > 0) {
       state.failuresLeft--
       if (state.failure === 'down') return req.socket.destroy()

@@ -12,11 +12,25 @@ declare module 'h3' {
   }
 }
 
+/**
+ * Puts the session into the request's own Cookie header too, so the page's fetches to the app's server
+ * routes during SSR (which forward the request's headers) carry the visitor just minted or renewed.
+ */
+function forwardSessionCookie(event: H3Event, name: string, value: string | null) {
+  const headers = event.node?.req?.headers
+  if (!headers) return
+  const prefix = `${encodeURIComponent(name)}=`
+  const others = (headers.cookie ?? '').split(/;\s*/).filter(part => part && !part.startsWith(prefix))
+  headers.cookie = [...others, ...(value === null ? [] : [`${prefix}${encodeURIComponent(value)}`])].join('; ')
+}
+
 function writeSessionCookie(event: H3Event, cookie: WixVisitorCookieOptions, clientId: string, tokens: Tokens | null) {
+  const value = tokens && encodeStoredSession(clientId, tokens)
+  forwardSessionCookie(event, cookie.name, value)
   // A cookie changed after the response has started can no longer reach the browser.
   if (event.node?.res?.headersSent) return
   const attributes = { path: cookie.path, domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: false }
-  if (tokens) setCookie(event, cookie.name, encodeStoredSession(clientId, tokens), { ...attributes, maxAge: cookie.maxAge })
+  if (value) setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
   else deleteCookie(event, cookie.name, attributes)
 }
 

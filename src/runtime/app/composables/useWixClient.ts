@@ -7,6 +7,18 @@ import { hasRefreshToken } from '../../tokens'
 
 const EMPTY_TOKENS = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
 
+/** The strategy's methods that make authenticated calls through its own, internal header logic. */
+const MEMBER_FLOWS = [
+  'getAuthUrl',
+  'getMemberTokensForDirectLogin',
+  'getMemberTokensForExternalLoginWithSession',
+  'login',
+  'logout',
+  'processVerification',
+  'register',
+  'sendPasswordResetEmail',
+] as const
+
 /**
  * A Wix SDK client, `createClient({ modules, auth: OAuthStrategy(...) })`, that shares this app
  * instance's visitor session (one per SSR request, one per browser tab).
@@ -22,5 +34,13 @@ export function useWixClient<Modules extends Record<string, unknown> = Record<st
   })
   // The strategy's own header logic would mint a new visitor on any renewal failure: use the module's.
   auth.getAuthHeaders = async () => ({ headers: { Authorization: await store.getAccessToken() } })
+  // Its member flows call that logic internally; a valid token first leaves it nothing to renew.
+  for (const name of MEMBER_FLOWS) {
+    const flow = auth[name] as (...args: unknown[]) => Promise<unknown>
+    ;(auth[name] as typeof flow) = async (...args) => {
+      await store.getAccessToken()
+      return flow(...args)
+    }
+  }
   return createClient({ modules: (modules ?? {}) as Modules, auth })
 }

@@ -4,7 +4,7 @@ import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { readCookieSession, readLocalSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
-import type { WixVisitorRuntimeOptions } from '../../types'
+import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:client',
@@ -14,15 +14,13 @@ export default defineNuxtPlugin({
     const store = useWixVisitorStore()
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)
-    const chosen = chooseStoredSession(cookie, local, store.mintedOnServer)
     const rendered = store.resolvedOnServer ? cookie : null
+    // Token calls use the visitor this browser keeps from the start, even during hydration.
+    store.resume(chooseStoredSession(cookie, local, store.mintedOnServer))
 
     const serveVisitor = async () => {
-      // Code that ran during hydration may have renewed the rendered visitor already: of one visitor, the
-      // longer-lasting tokens win; of two, the stored choice does.
-      const winner = chooseStoredSession(chosen, store.tokens, false)
-      if (winner && !(isSameSession(winner, cookie) && isSameSession(winner, local))) store.setTokens(winner)
-      else if (!isSameSession(winner, store.tokens)) store.resume(winner)
+      const isStored = (copy: Tokens | null) => copy === store.tokens || isSameSession(copy, store.tokens)
+      if (!isStored(cookie) || !isStored(local)) store.save()
       try {
         await store.ensureTokens()
       }
@@ -34,12 +32,15 @@ export default defineNuxtPlugin({
     }
 
     if (!nuxtApp.payload.serverRendered) {
-      // Nothing to hydrate: restore before the first render; a mint, if any, is not awaited.
+      // Nothing to hydrate: the page starts with the visitor; a mint, if any, is not awaited.
       void serveVisitor()
       return
     }
-    // Hydration must see what the server saw; any change waits until it is done.
-    store.resume(rendered)
-    nuxtApp.hooks.hookOnce('app:suspense:resolve', serveVisitor)
+    // Hydration must see what the server saw; the page shows the browser's visitor once it is done.
+    store.startHydration(rendered)
+    nuxtApp.hooks.hookOnce('app:suspense:resolve', () => {
+      store.endHydration()
+      return serveVisitor()
+    })
   },
 })

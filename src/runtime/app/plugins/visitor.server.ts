@@ -21,7 +21,10 @@ export default defineNuxtPlugin({
     catch {
       // The failure is in store.error; the page still renders, and the next call tries again.
     }
-    store.resolvedOnServer = !!store.tokens
-    store.mintedOnServer = !session.initialTokens && !!store.tokens
+    // Said once the render is done, so a session the page itself created counts too.
+    nuxtApp.hooks.hookOnce('app:rendered', () => {
+      store.resolvedOnServer = !!store.tokens
+      store.mintedOnServer = !session.initialTokens && !!store.tokens
+    })
   },
 })

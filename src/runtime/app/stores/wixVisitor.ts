@@ -25,8 +25,14 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
   /** Set by the server when it resolved this response's visitor, so the browser starts from the same cookie. */
   const resolvedOnServer = ref(false)
 
-  session.subscribe(() => {
-    tokens.value = session.tokens
+  // While the page hydrates, the state shows what the server rendered, whatever the session does meanwhile.
+  let hydrating = false
+  session.subscribe((change) => {
+    if (hydrating) return
+    if (change === 'tokens') {
+      tokens.value = session.tokens
+      return
+    }
     pending.value = session.pending
     error.value = session.error
   })
@@ -39,6 +45,20 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     resolvedOnServer,
     getTokens: (): Tokens | null => session.getTokens(),
     resume: (stored: Tokens | null): void => session.resume(stored),
+    save: (): void => session.save(),
+    /** Shows `rendered` until `endHydration()`, so hydration matches the server's HTML. */
+    startHydration: (rendered: Tokens | null): void => {
+      hydrating = true
+      tokens.value = rendered
+    },
+    endHydration: (): void => {
+      hydrating = false
+      tokens.value = session.tokens
+      if (session.pending || session.error) {
+        pending.value = session.pending
+        error.value = session.error
+      }
+    },
     setTokens: (input: TokensInput): Tokens => session.setTokens(input),
     clearTokens: (): void => session.clearTokens(),
     generateVisitorTokens: (input?: TokensInput | null): Promise<Tokens> => session.generateVisitorTokens(input),
