@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     hookTimeout: 300_000,
     testTimeout: 60_000,
     projects: [

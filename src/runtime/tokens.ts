@@ -99,12 +99,13 @@ interface TokenResponse {
 
 const TRANSIENT_STATUSES = new Set([408, 425, 429])
 
-function toTokenError(error: unknown, grant: string): WixTokenError {
+function toTokenError(error: unknown, grant: string, secret?: string): WixTokenError {
   if (error instanceof WixTokenError) return error
   if (error instanceof FetchError && error.response) {
     const status = error.response.status
     const body = isObject(error.data) ? (error.data.message ?? error.data.error_description ?? error.data.error) : undefined
-    const detail = typeof body === 'string' ? `: ${body}` : ''
+    // Wix's own words go into the message, but never the refresh token sent, should they quote it.
+    const detail = typeof body === 'string' ? `: ${secret ? body.replaceAll(secret, '[refresh token]') : body}` : ''
     return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant failed with HTTP ${status}${detail}`, {
       status,
       transient: status >= 500 || TRANSIENT_STATUSES.has(status),
@@ -139,7 +140,7 @@ async function postGrant(endpoint: TokenEndpoint, body: Record<string, string>):
     return response
   }
   catch (error) {
-    throw toTokenError(error, body.grantType!)
+    throw toTokenError(error, body.grantType!, body.refreshToken)
   }
 }
 

@@ -260,5 +260,5 @@ catch (error) {
 if (failed && serverOutput) console.error(`\nApp server output:\n${serverOutput}`)
 await cleanup()
 console.log(`\nCleaned up; ${elapsed()} in all.`)
-console.log(`pack check: ${passed} passed, ${failed} failed`)
+console.log(`pack: ${passed} passed, ${failed} failed`)
 process.exit(failed || interrupted ? 1 : 0)

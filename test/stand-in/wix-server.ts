@@ -111,7 +111,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     }
     if (request.grantType === 'refresh_token') {
       const visitor = request.refreshToken ? visitorsByRefresh.get(request.refreshToken) : undefined
-      if (!visitor) return send(res, 400, { message: 'invalid refresh token', error: 'invalid_grant' })
+      // Quotes the token back, the worst an error body could do, so tests can check it goes no further.
+      if (!visitor) return send(res, 400, { message: `invalid refresh token ${request.refreshToken}`, error: 'invalid_grant' })
       return send(res, 200, { access_token: issueAccessToken(visitor), expires_in: state.accessTokenLifetime, refresh_token: null, token_type: 'Bearer' })
     }
     return send(res, 400, { message: `unsupported grantType ${request.grantType}` })
