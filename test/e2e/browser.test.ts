@@ -202,4 +202,22 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(await shown('access')).not.toBe(access)
     expect(wix.state.apiRequests.at(-1)!.authorization).toBe(renewed)
   })
+
+  it('keeps the visitor when a member flow of the SDK meets a renewal that fails for a moment', async () => {
+    // The SDK sends its own token requests to Wix's host: route them to the stand-in.
+    await browser.page.route('https://www.wixapis.com/**', async (route) => {
+      const target = new URL(route.request().url())
+      await route.fulfill({ response: await route.fetch({ url: `${wix.url}${target.pathname}${target.search}` }) })
+    })
+    await visit('/sdk')
+    const visitor = await shown('visitor')
+    await browser.page.getByTestId('expire').click()
+    wix.fail(503, 1)
+    await browser.page.getByTestId('sdk-login').click()
+    await expect.poll(() => shown('sdk-visitor')).toMatch(/^login failed: .*HTTP 503/)
+    await settled()
+    expect(await shown('visitor')).toBe(visitor)
+    expect(wix.count('anonymous')).toBe(1)
+    expect(wix.count('refresh_token')).toBe(1)
+  })
 })
