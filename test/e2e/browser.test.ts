@@ -220,4 +220,20 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(wix.count('anonymous')).toBe(1)
     expect(wix.count('refresh_token')).toBe(1)
   })
+
+  it('keeps every tab on the same visitor: a new visitor in one tab reaches the other', async () => {
+    await visit('/')
+    const other = await browser.context.newPage()
+    await other.goto(url('/'))
+    await other.waitForLoadState('networkidle')
+    const first = await shown('visitor')
+    expect(await other.getByTestId('visitor').textContent()).toBe(first)
+
+    await click('generate', 'generate: done')
+    const next = await shown('visitor')
+    expect(next).not.toBe(first)
+    await expect.poll(() => other.getByTestId('visitor').textContent()).toBe(next)
+    expect(wix.count('anonymous')).toBe(2)
+    expect(wix.count('refresh_token')).toBe(0)
+  })
 })

@@ -2,7 +2,7 @@
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { readCookieSession, readLocalSession } from '../browser-storage'
+import { localStorageKey, readCookieSession, readLocalSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
@@ -29,6 +29,19 @@ export default defineNuxtPlugin({
       }
       // The server rendered another visitor's data: fetch it again for the visitor that won.
       if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
+    }
+
+    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows it.
+    const key = localStorageKey(options)
+    if (key) {
+      window.addEventListener('storage', (event) => {
+        if (event.key !== key && event.key !== null) return
+        const shared = readLocalSession(options)
+        if (isSameSession(shared, store.tokens) || shared === store.tokens) return
+        const otherVisitor = !isSameVisitor(shared, store.tokens)
+        store.resume(shared)
+        if (otherVisitor) void refreshNuxtData()
+      })
     }
 
     if (!nuxtApp.payload.serverRendered) {
