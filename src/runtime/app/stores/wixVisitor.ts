@@ -43,14 +43,18 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     error,
     mintedOnServer,
     resolvedOnServer,
+    /** The current tokens (a copy), or `null`. */
     getTokens: (): Tokens | null => session.getTokens(),
+    /** Makes tokens read from storage active without writing them back (used by the client plugin). */
     resume: (stored: Tokens | null): void => session.resume(stored),
+    /** Writes the current tokens to the cookie and localStorage again (used by the client plugin). */
     save: (): void => session.save(),
     /** Shows `rendered` until `endHydration()`, so hydration matches the server's HTML. */
     startHydration: (rendered: Tokens | null): void => {
       hydrating = true
       tokens.value = rendered
     },
+    /** Shows the session as it is, once hydration is done. */
     endHydration: (): void => {
       hydrating = false
       tokens.value = session.tokens
@@ -59,12 +63,19 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
         error.value = session.error
       }
     },
+    /** Validates and activates tokens; throws a TypeError naming the wrong field. */
     setTokens: (input: TokensInput): Tokens => session.setTokens(input),
+    /** Forgets the visitor: store, cookie and localStorage. */
     clearTokens: (): void => session.clearTokens(),
+    /** Confirms, renews or replaces `input` (no argument: mints a new visitor) and makes the result active. */
     generateVisitorTokens: (input?: TokensInput | null): Promise<Tokens> => session.generateVisitorTokens(input),
+    /** Renews the access token of `refreshToken` (default: the current one); never mints a new visitor. */
     renewToken: (refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> => session.renewToken(refreshToken),
+    /** Keeps, renews or mints (with `autoGenerate`) so there is a usable session; `null` when there is none. */
     ensureTokens: (): Promise<Tokens | null> => session.ensureTokens(),
+    /** A valid access token value, renewing or minting first where needed. */
     getAccessToken: (): Promise<string> => session.getAccessToken(),
+    /** Renews once after a 401 to a request sent with `sentToken` (used by the authenticated fetch). */
     recoverFromUnauthorized: (sentToken: string): Promise<void> => session.recoverFromUnauthorized(sentToken),
   }
 })
