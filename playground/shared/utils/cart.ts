@@ -10,3 +10,8 @@ export interface CartResponse {
 export function addToCartBody(catalogItemId: string) {
   return { lineItems: [{ catalogReference: { catalogItemId }, quantity: 1 }] }
 }
+
+/** A cart in one short line, `tea×1,mug×2`, or `empty`. */
+export function describeCart(response: CartResponse | null | undefined): string {
+  return response?.cart.lineItems.map(line => `${line.catalogItemId}×${line.quantity}`).join(',') || 'empty'
+}
