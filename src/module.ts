@@ -42,7 +42,7 @@ export interface ModuleOptions {
   timeout: number
   /**
    * The session cookie, read during SSR; `false` keeps the session in the browser only.
-   * @default { name: 'wixSession', maxAge: 2592000, path: '/', sameSite: 'lax', secure: !dev }
+   * @default { name: 'wixSession', maxAge: 2592000, path: '/', sameSite: 'lax', secure: !dev || sameSite === 'none' }
    */
   cookie: Partial<WixVisitorCookieOptions> | false
   /**
@@ -84,22 +84,28 @@ export default defineNuxtModule<ModuleOptions>({
   moduleDependencies: {
     '@pinia/nuxt': {},
   },
-  defaults: nuxt => ({
+  defaults: {
     clientId: '',
     apiBaseUrl: 'https://www.wixapis.com',
     autoGenerate: true,
     renewBeforeExpiry: 60,
     timeout: 10_000,
-    cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax', secure: !nuxt.options.dev },
+    cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax' },
     localStorage: {},
-  }),
+  },
   async setup(options, nuxt) {
     const logger = useLogger('nuxt-wix-visitor')
     const { resolve } = createResolver(import.meta.url)
 
     const publicConfig = nuxt.options.runtimeConfig.public as { wixVisitor?: Partial<WixVisitorRuntimeOptions> }
+    const cookie = options.cookie && {
+      ...options.cookie,
+      // Secure except in development; always with SameSite=None, which browsers accept only so.
+      secure: options.cookie.secure ?? (!nuxt.options.dev || options.cookie.sameSite === 'none'),
+    }
     const runtimeOptions = defu(publicConfig.wixVisitor, {
       ...options,
+      cookie,
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     }) as WixVisitorRuntimeOptions
     checkOptions(runtimeOptions)

@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
     hookTimeout: 300_000,
+    // A poll waits for what a page does in its own time (renewals, other tabs), not for speed.
+    expect: { poll: { timeout: 15_000 } },
     testTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

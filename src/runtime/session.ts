@@ -21,6 +21,11 @@ export interface VisitorSessionOptions extends TokenEndpoint {
    * at once. Server sessions live for one request, which should not wait on a failing endpoint twice.
    */
   retryFailures?: boolean
+  /**
+   * Runs a mint the session makes by itself so that it excludes other sessions sharing the same storage
+   * (the browser's other tabs); may answer with a visitor one of them stored meanwhile instead.
+   */
+  mintExclusively?: (mint: () => Promise<Tokens>, replacing: Tokens | null) => Promise<Tokens>
 }
 
 export class VisitorSession {
@@ -109,6 +114,14 @@ export class VisitorSession {
   /** Makes tokens read from storage active without writing them back. */
   resume(tokens: Tokens | null): void {
     this.version++
+    this.follow(tokens)
+  }
+
+  /**
+   * Takes over tokens another session sharing the storage wrote (another tab), without writing them
+   * back. Requests the session made by itself give way; ones the app asked for still land.
+   */
+  follow(tokens: Tokens | null): void {
     this.changes++
     this.tokens = tokens
     this.notify('tokens')
@@ -130,7 +143,10 @@ export class VisitorSession {
 
   /** Mints a new anonymous visitor. */
   mint(background = false): Promise<Tokens> {
-    return this.flight('anonymous', () => requestVisitorTokens(this.options), background)
+    const request = () => requestVisitorTokens(this.options)
+    const exclusive = background && this.options.mintExclusively
+    const replacing = this.tokens
+    return this.flight('anonymous', exclusive ? () => exclusive(request, replacing) : request, background)
   }
 
   private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {

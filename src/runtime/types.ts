@@ -45,7 +45,7 @@ export interface WixVisitorCookieOptions {
   path: string
   /** @default 'lax' */
   sameSite: 'lax' | 'strict' | 'none'
-  /** @default true, except in `nuxt dev` */
+  /** @default true, except in `nuxt dev` (where it is true only with `sameSite: 'none'`) */
   secure: boolean
   /** Cookie domain, to share the session across subdomains. @default undefined (the current host) */
   domain?: string

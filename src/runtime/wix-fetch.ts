@@ -3,7 +3,6 @@
 // one retry. Working below ofetch's options and hooks, no per-call option can switch it off or redirect it.
 import { ofetch } from 'ofetch'
 import type { $Fetch } from 'ofetch'
-import { withBase } from 'ufo'
 
 /** Where the fetch gets its token; `VisitorSession` and the Pinia store both fit. */
 export interface AccessTokenSource {
@@ -16,14 +15,16 @@ function isWixApiHost(url: URL): boolean {
 }
 
 /**
- * `true` when a request to `target` may carry the visitor's token: it goes (resolved against `apiBaseUrl`
- * when relative) to that origin or, when `apiBaseUrl` is Wix's own, to any Wix API host over https.
+ * `true` when a request to `url`, as `fetch` receives it, may carry the visitor's token: an absolute URL
+ * of the origin of `apiBaseUrl` or, when `apiBaseUrl` is Wix's own, of any Wix API host over https.
+ * A URL still relative at this point would go to wherever the page is: never.
  */
-export function mayCarryToken(target: string, apiBaseUrl: string): boolean {
+export function mayCarryToken(url: string, apiBaseUrl: string): boolean {
+  if (!/^https?:\/\//i.test(url)) return false
   try {
-    const url = new URL(withBase(target, apiBaseUrl))
+    const target = new URL(url)
     const base = new URL(apiBaseUrl)
-    return url.origin === base.origin || (isWixApiHost(base) && isWixApiHost(url))
+    return target.origin === base.origin || (isWixApiHost(base) && isWixApiHost(target))
   }
   catch {
     return false

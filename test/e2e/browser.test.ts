@@ -236,4 +236,34 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(wix.count('anonymous')).toBe(2)
     expect(wix.count('refresh_token')).toBe(0)
   })
+
+  it('keeps the visitor in every tab when a script clears localStorage in one of them', async () => {
+    await visit('/')
+    const visitor = await shown('visitor')
+    const other = await browser.context.newPage()
+    await other.goto(url('/'))
+    await other.waitForLoadState('networkidle')
+    await other.evaluate(() => localStorage.clear())
+    await visit('/', true)
+    expect(await shown('visitor')).toBe(visitor)
+    expect(await other.getByTestId('visitor').textContent()).toBe(visitor)
+    expect(wix.count('anonymous')).toBe(1)
+  })
+
+  it('gives all open tabs one new visitor, minted once, after a clear in one of them', async () => {
+    await visit('/')
+    const first = await shown('visitor')
+    const tabs = [await browser.context.newPage(), await browser.context.newPage()]
+    for (const tab of tabs) {
+      await tab.goto(url('/'))
+      await tab.waitForLoadState('networkidle')
+    }
+    await click('clear', 'clear: done')
+    // The other tabs follow the clear, reload their data, and need a visitor: one of them mints it.
+    for (const tab of tabs) await expect.poll(() => tab.getByTestId('visitor').textContent()).not.toBe(first)
+    const next = await tabs[0]!.getByTestId('visitor').textContent()
+    expect(await tabs[1]!.getByTestId('visitor').textContent()).toBe(next)
+    await expect.poll(() => shown('visitor')).toBe(next)
+    expect(wix.count('anonymous')).toBe(2)
+  })
 })

@@ -542,6 +542,46 @@ describe('a change made while a request is out', () => {
   })
 })
 
+describe('sessions sharing storage (browser tabs)', () => {
+  it('an explicit generateVisitorTokens() still lands when another tab\'s session is followed meanwhile', async () => {
+    const { session, persisted } = createSession({ tokens: standIn.createVisitor() })
+    standIn.state.delay = 100
+    const minted = session.generateVisitorTokens()
+    session.follow(standIn.createVisitor())
+    const visitor = await minted
+    expect(session.tokens).toEqual(visitor)
+    expect(persisted).toEqual([visitor])
+  })
+
+  it('a renewal the session made by itself gives way to a session followed meanwhile', async () => {
+    const { session } = createSession({ tokens: expiredVisitor() })
+    standIn.state.delay = 100
+    const waiting = session.getAccessToken()
+    const shared = standIn.createVisitor()
+    session.follow(shared)
+    expect(await waiting).toBe(shared.accessToken.value)
+    expect(session.tokens).toEqual(shared)
+  })
+
+  it('a mint the session makes by itself can be answered by the visitor another tab stored', async () => {
+    const stored = standIn.createVisitor()
+    const replaced: (Tokens | null)[] = []
+    const { session } = createSession({
+      mintExclusively: async (_mint, replacing) => {
+        replaced.push(replacing)
+        return stored
+      },
+    })
+    expect(await session.getAccessToken()).toBe(stored.accessToken.value)
+    expect(session.tokens).toEqual(stored)
+    expect(replaced).toEqual([null])
+    expect(standIn.count('anonymous')).toBe(0)
+    // What the app asks for explicitly is never answered from storage.
+    await session.generateVisitorTokens()
+    expect(standIn.count('anonymous')).toBe(1)
+  })
+})
+
 describe('persist and subscribe', () => {
   it('persist is called with the new tokens after each successful request', async () => {
     const { session, persisted } = createSession()

@@ -201,16 +201,36 @@ describe('the token stays with Wix', () => {
     expect(wix.state.tokenRequests).toEqual([])
   })
 
+  it('a URL left relative (baseURL emptied per call, or $fetch.native) goes out without the token', async () => {
+    const { wixFetch } = visitorFetch(wix.createVisitor())
+    const sent: (string | null)[] = []
+    const realFetch = globalThis.fetch
+    // Node's fetch rejects relative URLs; record what would have been sent to wherever the page is.
+    globalThis.fetch = async (input, init) => {
+      sent.push(new Headers(init?.headers).get('authorization'))
+      return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } })
+    }
+    try {
+      await wixFetch('//example.org/x', { baseURL: '' })
+      await wixFetch('/api/x', { baseURL: '' })
+      await wixFetch.native('/ecom/v1/carts/current')
+    }
+    finally {
+      globalThis.fetch = realFetch
+    }
+    expect(sent).toEqual([null, null, null])
+    expect(wix.state.tokenRequests).toEqual([])
+  })
+
   it.each([
-    ['/ecom/v1/carts/current', 'https://www.wixapis.com', true],
-    ['ecom/v1/carts/current', 'https://www.wixapis.com', true],
+    ['/ecom/v1/carts/current', 'https://www.wixapis.com', false],
+    ['ecom/v1/carts/current', 'https://www.wixapis.com', false],
     ['https://www.wixapis.com/ecom/v1', 'https://www.wixapis.com', true],
     ['https://manage.wixapis.com/x', 'https://www.wixapis.com', true],
     ['http://www.wixapis.com/x', 'https://www.wixapis.com', false],
     ['https://www.wixapis.com.example.org/x', 'https://www.wixapis.com', false],
     ['https://example.org/?u=https://www.wixapis.com', 'https://www.wixapis.com', false],
-    // ofetch joins a protocol-relative path to the base URL, so it stays with Wix.
-    ['//example.org/x', 'https://www.wixapis.com', true],
+    ['//example.org/x', 'https://www.wixapis.com', false],
     ['http:/example.org/x', 'https://www.wixapis.com', false],
     ['https://manage.wixapis.com/x', 'http://127.0.0.1:4010', false],
     ['http://127.0.0.1:4011/x', 'http://127.0.0.1:4010', false],

@@ -1,5 +1,6 @@
 // The browser's copies of the session: the cookie the server also reads, and localStorage.
-import { decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { chooseStoredSession, decodeStoredSession, encodeStoredSession, isSameVisitor } from '../stored-session'
+import { isAccessTokenExpired } from '../tokens'
 import type { Tokens, WixVisitorRuntimeOptions } from '../types'
 
 /** The localStorage key: the configured one, or one scoped by client id. */
@@ -59,4 +60,26 @@ export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: T
   catch {
     // Storage can be full or blocked (private mode); the cookie still carries the session.
   }
+}
+
+/** The session this browser keeps, as stored now: the cookie's or localStorage's, whichever wins. */
+export function readBrowserSession(options: WixVisitorRuntimeOptions): Tokens | null {
+  return chooseStoredSession(readCookieSession(options), readLocalSession(options), false)
+}
+
+/**
+ * Runs a mint while holding a lock shared by the site's tabs (Web Locks, where the browser has them), and
+ * skips it when another tab stored a usable visitor meanwhile (not the one being replaced): a browser
+ * gets one visitor, not one a tab.
+ */
+export async function mintOncePerBrowser(options: WixVisitorRuntimeOptions, mint: () => Promise<Tokens>, replacing: Tokens | null): Promise<Tokens> {
+  if (!globalThis.navigator?.locks) return mint()
+  return navigator.locks.request(`nuxt-wix-visitor:${options.clientId}`, async () => {
+    const stored = readBrowserSession(options)
+    if (stored && !isSameVisitor(stored, replacing) && !isAccessTokenExpired(stored)) return stored
+    const minted = await mint()
+    // Stored before the lock is released, so the next tab in line finds it.
+    writeBrowserSession(options, minted)
+    return minted
+  })
 }

@@ -11,6 +11,7 @@ const EMPTY_TOKENS = { accessToken: { value: '', expiresAt: 0 }, refreshToken: {
 const MEMBER_FLOWS = [
   'getAuthUrl',
   'getMemberTokensForDirectLogin',
+  'getMemberTokensForExternalLogin',
   'getMemberTokensForExternalLoginWithSession',
   'login',
   'logout',
@@ -37,6 +38,7 @@ export function useWixClient<Modules extends Record<string, unknown> = Record<st
   // Its member flows call that logic internally; a valid token first leaves it nothing to renew.
   for (const name of MEMBER_FLOWS) {
     const flow = auth[name] as (...args: unknown[]) => Promise<unknown>
+    if (typeof flow !== 'function') continue
     ;(auth[name] as typeof flow) = async (...args) => {
       await store.getAccessToken()
       return flow(...args)

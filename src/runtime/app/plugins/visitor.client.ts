@@ -2,7 +2,7 @@
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { localStorageKey, readCookieSession, readLocalSession } from '../browser-storage'
+import { localStorageKey, readBrowserSession, readCookieSession, readLocalSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
@@ -31,16 +31,17 @@ export default defineNuxtPlugin({
       if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
     }
 
-    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows it.
-    const key = localStorageKey(options)
-    if (key) {
+    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows it. The cookie
+    // is read too, so a script clearing localStorage alone does not throw the visitor away.
+    const refreshWhenHydrated = () => nuxtApp.isHydrating ? nuxtApp.hooks.hookOnce('app:suspense:resolve', () => refreshNuxtData()) : refreshNuxtData()
+    if (localStorageKey(options)) {
       window.addEventListener('storage', (event) => {
-        if (event.key !== key && event.key !== null) return
-        const shared = readLocalSession(options)
-        if (isSameSession(shared, store.tokens) || shared === store.tokens) return
-        const otherVisitor = !isSameVisitor(shared, store.tokens)
-        store.resume(shared)
-        if (otherVisitor) void refreshNuxtData()
+        if (event.key !== localStorageKey(options) && event.key !== null) return
+        const shared = readBrowserSession(options)
+        const current = store.getTokens()
+        if (shared === current || isSameSession(shared, current)) return
+        store.follow(shared)
+        if (!isSameVisitor(shared, current)) void refreshWhenHydrated()
       })
     }
 

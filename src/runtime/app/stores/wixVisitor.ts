@@ -5,14 +5,19 @@ import { ref, shallowRef } from 'vue'
 import { useRequestEvent, useRuntimeConfig } from '#imports'
 import { VisitorSession } from '../../session'
 import { useRequestVisitorSession } from '../../server/visitor-session'
-import { writeBrowserSession } from '../browser-storage'
+import { mintOncePerBrowser, writeBrowserSession } from '../browser-storage'
 import type { Tokens, TokensInput, WixVisitorErrorInfo, WixVisitorRuntimeOptions } from '../../types'
 
 export const useWixVisitorStore = defineStore('wixVisitor', () => {
   const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
   const session = import.meta.server
     ? useRequestVisitorSession(useRequestEvent()!, options)
-    : new VisitorSession({ ...options, tokens: null, persist: tokens => writeBrowserSession(options, tokens) })
+    : new VisitorSession({
+        ...options,
+        tokens: null,
+        persist: tokens => writeBrowserSession(options, tokens),
+        mintExclusively: (mint, replacing) => mintOncePerBrowser(options, mint, replacing),
+      })
 
   /** The active tokens; never serialized into the page. */
   const tokens = skipHydrate(shallowRef<Tokens | null>(session.tokens))
@@ -27,8 +32,12 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
 
   // While the page hydrates, the state shows what the server rendered, whatever the session does meanwhile.
   let hydrating = false
+  let requestChangedWhileHydrating = false
   session.subscribe((change) => {
-    if (hydrating) return
+    if (hydrating) {
+      requestChangedWhileHydrating ||= change === 'request'
+      return
+    }
     if (change === 'tokens') {
       tokens.value = session.tokens
       return
@@ -47,6 +56,8 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     getTokens: (): Tokens | null => session.getTokens(),
     /** Makes tokens read from storage active without writing them back (used by the client plugin). */
     resume: (stored: Tokens | null): void => session.resume(stored),
+    /** Takes over tokens another tab stored, without writing them back (used by the client plugin). */
+    follow: (shared: Tokens | null): void => session.follow(shared),
     /** Writes the current tokens to the cookie and localStorage again (used by the client plugin). */
     save: (): void => session.save(),
     /** Shows `rendered` until `endHydration()`, so hydration matches the server's HTML. */
@@ -58,7 +69,7 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     endHydration: (): void => {
       hydrating = false
       tokens.value = session.tokens
-      if (session.pending || session.error) {
+      if (requestChangedWhileHydrating) {
         pending.value = session.pending
         error.value = session.error
       }
