@@ -70,6 +70,12 @@ export class VisitorSession {
     this.notify('tokens')
   }
 
+  /** A change the app made: it wins over any request answer still out (see `flight`). */
+  private replace(tokens: Tokens | null) {
+    this.version++
+    this.commit(tokens)
+  }
+
   /** Writes the current tokens to storage again, e.g. where a stored copy is behind. */
   save(): void {
     this.options.persist(this.tokens)
@@ -130,15 +136,13 @@ export class VisitorSession {
   /** Validates `input`, makes it the active session and persists it. */
   setTokens(input: TokensInput): Tokens {
     const tokens = validateTokens(input, 'useWixVisitor().setTokens')
-    this.version++
-    this.commit(tokens)
+    this.replace(tokens)
     return tokens
   }
 
   /** Forgets the visitor, in memory and in storage. */
   clearTokens(): void {
-    this.version++
-    this.commit(null)
+    this.replace(null)
   }
 
   /** Mints a new anonymous visitor. */
@@ -186,8 +190,7 @@ export class VisitorSession {
     if (!input || !hasRefreshToken(input)) return this.mint()
     const tokens = validateTokens(input, 'useWixVisitor().generateVisitorTokens')
     if (!isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) {
-      this.version++
-      this.commit(tokens)
+      this.replace(tokens)
       return tokens
     }
     return this.renewOrReplace(tokens.refreshToken, true, false)

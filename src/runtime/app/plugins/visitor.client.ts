@@ -15,12 +15,12 @@ export default defineNuxtPlugin({
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)
     const rendered = store.resolvedOnServer ? cookie : null
+    const unchanged = (a: Tokens | null, b: Tokens | null) => a === b || isSameSession(a, b)
     // Token calls use the visitor this browser keeps from the start, even during hydration.
     store.resume(chooseStoredSession(cookie, local, store.mintedOnServer))
 
     const serveVisitor = async () => {
-      const isStored = (copy: Tokens | null) => copy === store.tokens || isSameSession(copy, store.tokens)
-      if (!isStored(cookie) || !isStored(local)) store.save()
+      if (!unchanged(cookie, store.tokens) || !unchanged(local, store.tokens)) store.save()
       try {
         await store.ensureTokens()
       }
@@ -39,7 +39,7 @@ export default defineNuxtPlugin({
         if (event.key !== localStorageKey(options) && event.key !== null) return
         const shared = readBrowserSession(options)
         const current = store.getTokens()
-        if (shared === current || isSameSession(shared, current)) return
+        if (unchanged(shared, current)) return
         store.follow(shared)
         if (!isSameVisitor(shared, current)) void refreshWhenHydrated()
       })
