@@ -23,7 +23,9 @@ export interface VisitorSessionOptions extends TokenEndpoint {
   retryFailures?: boolean
   /**
    * Runs a mint the session makes by itself so that it excludes other sessions sharing the same storage
-   * (the browser's other tabs); may answer with a visitor one of them stored meanwhile instead.
+   * (the browser's other tabs); may answer with a visitor one of them stored meanwhile instead. `mint`
+   * resolves once its visitor is active and persisted, or dropped because the session moved on meanwhile,
+   * so what storage holds when `mintExclusively` lets go is what this session uses.
    */
   mintExclusively?: (mint: () => Promise<Tokens>, replacing: Tokens | null) => Promise<Tokens>
 }
@@ -85,16 +87,23 @@ export class VisitorSession {
    * Runs one token request per key at a time: concurrent callers share the flight and its result.
    * `background` marks a request the session makes by itself to stay usable, rather than one the app asked for.
    */
-  private flight(key: string, request: () => Promise<Tokens>, background: boolean): Promise<Tokens> {
+  private flight(key: string, request: (land: (tokens: Tokens) => void) => Promise<Tokens>, background: boolean): Promise<Tokens> {
     let flight = this.flights.get(key)
     if (flight) return flight
     if (this.failures.has(key)) return Promise.reject(this.failures.get(key))
     const counter = () => background ? this.changes : this.version
     const startedAt = counter()
-    flight = request()
+    let landed = false
+    // Makes the answer active unless a change it gives way to came first; a request may land it early.
+    const land = (tokens: Tokens) => {
+      if (landed || counter() !== startedAt) return
+      landed = true
+      this.commit(tokens)
+    }
+    flight = request(land)
       .then((tokens) => {
         this.error = null
-        if (counter() === startedAt) this.commit(tokens)
+        land(tokens)
         return tokens
       }, (error: unknown) => {
         this.error = error instanceof WixTokenError
@@ -147,10 +156,17 @@ export class VisitorSession {
 
   /** Mints a new anonymous visitor. */
   mint(background = false): Promise<Tokens> {
-    const request = () => requestVisitorTokens(this.options)
-    const exclusive = background && this.options.mintExclusively
+    const exclusive = background ? this.options.mintExclusively : undefined
     const replacing = this.tokens
-    return this.flight('anonymous', exclusive ? () => exclusive(request, replacing) : request, background)
+    return this.flight('anonymous', (land) => {
+      const request = () => requestVisitorTokens(this.options)
+      if (!exclusive) return request()
+      // Landed inside the exclusive section: other tabs look only once it is stored, or dropped.
+      return exclusive(() => request().then((tokens) => {
+        land(tokens)
+        return tokens
+      }), replacing)
+    }, background)
   }
 
   private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {

@@ -266,4 +266,32 @@ describe.runIf(hasChromium)('in the browser', () => {
     await expect.poll(() => shown('visitor')).toBe(next)
     expect(wix.count('anonymous')).toBe(2)
   })
+
+  it('takes the visitor of a tab that minted under the lock even when its stored copy arrives late', async () => {
+    const lock = `nuxt-wix-visitor:${wix.clientId}`
+    // Another tab of the site, without the app: it holds the lock as a minting tab would.
+    const holder = await browser.context.newPage()
+    await holder.route(url('/lock-holder'), route => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>tab</title>' }))
+    await holder.goto(url('/lock-holder'))
+    await holder.evaluate(name => new Promise<void>((held) => {
+      navigator.locks.request(name, () => new Promise<void>((release) => {
+        Object.assign(window, { release })
+        held()
+      }))
+    }), lock)
+
+    await browser.page.goto(url('/spa'))
+    const waiting = () => holder.evaluate(async name => (await navigator.locks.query()).pending?.filter(entry => entry.name === name).length, lock)
+    await expect.poll(waiting).toBe(1)
+    // The holder lets go, and its visitor reaches storage a moment later.
+    const visitor = wix.createVisitor()
+    await holder.evaluate(({ key, value }) => {
+      (window as unknown as { release: () => void }).release()
+      setTimeout(() => localStorage.setItem(key, value), 200)
+    }, { key: `wixSession:${wix.clientId}`, value: JSON.stringify({ clientId: wix.clientId, tokens: visitor }) })
+
+    await expect.poll(() => shown('visitor')).toBe(fingerprint(visitor.refreshToken.value))
+    await settled()
+    expect(wix.count('anonymous')).toBe(0)
+  })
 })

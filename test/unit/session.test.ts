@@ -580,6 +580,33 @@ describe('sessions sharing storage (browser tabs)', () => {
     await session.generateVisitorTokens()
     expect(standIn.count('anonymous')).toBe(1)
   })
+
+  it('an exclusive mint is active and persisted before the exclusive section ends', async () => {
+    let persistedInside: (Tokens | null)[] = []
+    const { session, persisted } = createSession({
+      mintExclusively: async (mint) => {
+        const minted = await mint()
+        persistedInside = [...persisted]
+        return minted
+      },
+    })
+    const token = await session.getAccessToken()
+    expect(persistedInside).toHaveLength(1)
+    expect(persistedInside[0]!.accessToken.value).toBe(token)
+    expect(persisted).toEqual(persistedInside)
+    expect(standIn.count('anonymous')).toBe(1)
+  })
+
+  it('an exclusive mint that another tab\'s visitor overtook is neither used nor persisted', async () => {
+    const shared = standIn.createVisitor()
+    const { session, persisted } = createSession({ mintExclusively: mint => mint() })
+    const waiting = session.getAccessToken()
+    session.follow(shared)
+    expect(await waiting).toBe(shared.accessToken.value)
+    expect(standIn.count('anonymous')).toBe(1)
+    expect(session.tokens).toEqual(shared)
+    expect(persisted).toEqual([])
+  })
 })
 
 describe('persist and subscribe', () => {

@@ -67,19 +67,41 @@ export function readBrowserSession(options: WixVisitorRuntimeOptions): Tokens | 
   return chooseStoredSession(readCookieSession(options), readLocalSession(options), false)
 }
 
+/** How long a tab that waited for another tab's mint gives that tab's stored visitor to reach it. */
+const HANDOFF_MS = 1000
+
 /**
  * Runs a mint while holding a lock shared by the site's tabs (Web Locks, where the browser has them), and
- * skips it when another tab stored a usable visitor meanwhile (not the one being replaced): a browser
- * gets one visitor, not one a tab.
+ * skips it when another tab stored a usable visitor (not the one being replaced): a browser gets one
+ * visitor, not one a tab. `mint` must store its visitor before it resolves.
  */
 export async function mintOncePerBrowser(options: WixVisitorRuntimeOptions, mint: () => Promise<Tokens>, replacing: Tokens | null): Promise<Tokens> {
-  if (!globalThis.navigator?.locks) return mint()
-  return navigator.locks.request(`nuxt-wix-visitor:${options.clientId}`, async () => {
-    const stored = readBrowserSession(options)
-    if (stored && !isSameVisitor(stored, replacing) && !isAccessTokenExpired(stored)) return stored
-    const minted = await mint()
-    // Stored before the lock is released, so the next tab in line finds it.
-    writeBrowserSession(options, minted)
-    return minted
+  const locks = globalThis.navigator?.locks
+  if (!locks) return mint()
+  const usable = (tokens: Tokens | null) => !!tokens && !isSameVisitor(tokens, replacing) && !isAccessTokenExpired(tokens)
+  // Either copy will do: one may lag behind the other while another tab's writes reach this one.
+  const stored = () => [readLocalSession(options), readCookieSession(options)].find(usable) ?? null
+  const name = `nuxt-wix-visitor:${options.clientId}`
+  const uncontended = await locks.request(name, { ifAvailable: true }, async lock => lock && (stored() ?? await mint()))
+  if (uncontended) return uncontended
+  // Another tab held the lock, most likely minting. Its storage writes travel apart from the lock, so
+  // they can arrive just after this tab gets its turn: give them a moment before minting again.
+  return locks.request(name, async () => stored() ?? await storedSoon(stored) ?? await mint())
+}
+
+/** Resolves to `find()`'s answer as soon as a storage event brings one, or after HANDOFF_MS to a last look. */
+function storedSoon(find: () => Tokens | null): Promise<Tokens | null> {
+  return new Promise((resolve) => {
+    const finish = (found: Tokens | null) => {
+      clearTimeout(timer)
+      window.removeEventListener('storage', onStorage)
+      resolve(found)
+    }
+    const onStorage = () => {
+      const found = find()
+      if (found) finish(found)
+    }
+    const timer = setTimeout(() => finish(find()), HANDOFF_MS)
+    window.addEventListener('storage', onStorage)
   })
 }

@@ -3,7 +3,7 @@
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { localStorageKey, readBrowserSession, readCookieSession, readLocalSession } from '../browser-storage'
-import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
+import { chooseStoredSession, decodeStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 export default defineNuxtPlugin({
@@ -37,7 +37,8 @@ export default defineNuxtPlugin({
     if (localStorageKey(options)) {
       window.addEventListener('storage', (event) => {
         if (event.key !== localStorageKey(options) && event.key !== null) return
-        const shared = readBrowserSession(options)
+        // What the other tab just wrote is the newest copy; its cookie write may not have reached this tab yet.
+        const shared = decodeStoredSession(event.newValue, options.clientId) ?? readBrowserSession(options)
         const current = store.getTokens()
         if (unchanged(shared, current)) return
         store.follow(shared)
