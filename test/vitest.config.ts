@@ -8,7 +8,8 @@ export default defineConfig({
     expect: { poll: { timeout: 15_000 } },
     testTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The projects run one after the other, so the unit tests' requests never compete with a browser.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
         extends: true,
         test: {
@@ -18,6 +19,7 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           // Two cores: one Nuxt server and one browser at a time.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

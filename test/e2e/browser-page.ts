@@ -26,15 +26,19 @@ export function useBrowserPage(wix: WixStandIn) {
 
     /** Loads a page and waits until hydration and the session work after it are done. */
     async visit(path: string, reload = false) {
-      if (reload) await current.page.reload()
-      else await current.page.goto(url(path))
-      await current.page.waitForFunction(() => (window as unknown as { useNuxtApp?: () => { isHydrating: boolean } }).useNuxtApp?.().isHydrating === false)
-      await current.page.waitForLoadState('networkidle')
-      await current.settled()
+      await load(current.page, path, reload)
+    },
+    /** Opens `path` in another tab of the same browser context, loaded as by `visit()`. */
+    async openTab(path: string): Promise<Page> {
+      const tab = await current.context.newPage()
+      listen(tab)
+      await load(tab, path)
+      return tab
     },
     /** Waits until no token request of the page is pending. */
-    async settled() {
-      await expect.poll(() => current.page.getByTestId('pending').count()).toBe(0)
+    async settled(page?: Page): Promise<void> {
+      const settling = page ?? current.page
+      await expect.poll(() => settling.getByTestId('pending').count()).toBe(0)
     },
     shown: (testId: string) => current.page.getByTestId(testId).textContent(),
     async cookieSession() {
@@ -50,6 +54,19 @@ export function useBrowserPage(wix: WixStandIn) {
     },
   }
 
+  function listen(page: Page) {
+    page.on('console', message => consoleMessages.push(`${message.type()}: ${message.text()}`))
+    page.on('pageerror', error => consoleMessages.push(`pageerror: ${error.message}`))
+  }
+
+  async function load(page: Page, path: string, reload = false): Promise<void> {
+    if (reload) await page.reload()
+    else await page.goto(url(path))
+    await page.waitForFunction(() => (window as unknown as { useNuxtApp?: () => { isHydrating: boolean } }).useNuxtApp?.().isHydrating === false)
+    await page.waitForLoadState('networkidle')
+    await current.settled(page)
+  }
+
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   })
@@ -59,8 +76,7 @@ export function useBrowserPage(wix: WixStandIn) {
     consoleMessages.length = 0
     current.context = await browser.newContext()
     current.page = await current.context.newPage()
-    current.page.on('console', message => consoleMessages.push(`${message.type()}: ${message.text()}`))
-    current.page.on('pageerror', error => consoleMessages.push(`pageerror: ${error.message}`))
+    listen(current.page)
     return async () => {
       expect(consoleMessages.filter(message => /hydration|mismatch/i.test(message))).toEqual([])
       await current.context.close()

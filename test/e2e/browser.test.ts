@@ -223,9 +223,7 @@ describe.runIf(hasChromium)('in the browser', () => {
 
   it('keeps every tab on the same visitor: a new visitor in one tab reaches the other', async () => {
     await visit('/')
-    const other = await browser.context.newPage()
-    await other.goto(url('/'))
-    await other.waitForLoadState('networkidle')
+    const other = await browser.openTab('/')
     const first = await shown('visitor')
     expect(await other.getByTestId('visitor').textContent()).toBe(first)
 
@@ -240,9 +238,7 @@ describe.runIf(hasChromium)('in the browser', () => {
   it('keeps the visitor in every tab when a script clears localStorage in one of them', async () => {
     await visit('/')
     const visitor = await shown('visitor')
-    const other = await browser.context.newPage()
-    await other.goto(url('/'))
-    await other.waitForLoadState('networkidle')
+    const other = await browser.openTab('/')
     await other.evaluate(() => localStorage.clear())
     await visit('/', true)
     expect(await shown('visitor')).toBe(visitor)
@@ -253,11 +249,7 @@ describe.runIf(hasChromium)('in the browser', () => {
   it('gives all open tabs one new visitor, minted once, after a clear in one of them', async () => {
     await visit('/')
     const first = await shown('visitor')
-    const tabs = [await browser.context.newPage(), await browser.context.newPage()]
-    for (const tab of tabs) {
-      await tab.goto(url('/'))
-      await tab.waitForLoadState('networkidle')
-    }
+    const tabs = [await browser.openTab('/'), await browser.openTab('/')]
     await click('clear', 'clear: done')
     // The other tabs follow the clear, reload their data, and need a visitor: one of them mints it.
     for (const tab of tabs) await expect.poll(() => tab.getByTestId('visitor').textContent()).not.toBe(first)
@@ -285,10 +277,16 @@ describe.runIf(hasChromium)('in the browser', () => {
     await expect.poll(waiting).toBe(1)
     // The holder lets go, and its visitor reaches storage a moment later.
     const visitor = wix.createVisitor()
-    await holder.evaluate(({ key, value }) => {
+    await holder.evaluate(({ name, key, value }) => {
       (window as unknown as { release: () => void }).release()
-      setTimeout(() => localStorage.setItem(key, value), 200)
-    }, { key: `wixSession:${wix.clientId}`, value: JSON.stringify({ clientId: wix.clientId, tokens: visitor }) })
+      // Late by 200 ms from the moment the page holds the lock.
+      const writeWhenHeld = async () => {
+        const { held = [] } = await navigator.locks.query()
+        if (held.some(entry => entry.name === name)) setTimeout(() => localStorage.setItem(key, value), 200)
+        else setTimeout(writeWhenHeld, 10)
+      }
+      void writeWhenHeld()
+    }, { name: lock, key: `wixSession:${wix.clientId}`, value: JSON.stringify({ clientId: wix.clientId, tokens: visitor }) })
 
     await expect.poll(() => shown('visitor')).toBe(fingerprint(visitor.refreshToken.value))
     await settled()

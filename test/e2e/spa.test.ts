@@ -31,6 +31,8 @@ describe.runIf(hasChromium)('with server-side rendering off, in the browser', ()
     const session = await cookieSession()
     expect(await localSession()).toEqual(session)
     expect(await shown('visitor')).toBe(fingerprint(session.tokens.refreshToken.value))
+    // The cart is fetched once the visitor is there; wait for it rather than for the network to go quiet.
+    await expect.poll(() => browser.page.getByTestId('cart-empty').count()).toBe(1)
     expect(wix.state.apiRequests.map(request => request.authorization)).toEqual([session.tokens.accessToken.value])
     await visit('/', true)
     expect(await shown('visitor')).toBe(fingerprint(session.tokens.refreshToken.value))

@@ -44,6 +44,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
   const visitorsByRefresh = new Map<string, Visitor>()
   const accessTokens = new Map<string, { visitor: Visitor, expiresAt: number }>()
   const sockets = new Set<Socket>()
+  /** Gates for the next token requests to arrive, in order; see `holdNext()`. */
+  const holds: Promise<void>[] = []
 
   const state = {
     /** Lifetime of new access tokens, in seconds. */
@@ -94,11 +96,13 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
   async function handleToken(req: IncomingMessage, res: ServerResponse) {
     // The delay in force when the request arrives, so a test can slow one request and not the next.
     const delay = state.delay
+    const hold = holds.shift()
     const body = await readBody(req)
     const request: TokenRequest = { grantType: String(body.grantType ?? ''), clientId: String(body.clientId ?? '') }
     if (body.refreshToken !== undefined) request.refreshToken = String(body.refreshToken)
     state.tokenRequests.push(request)
     if (delay) await new Promise(resolve => setTimeout(resolve, delay))
+    if (hold) await hold
     if (state.failure !== null && state.failuresLeft > 0) {
       state.failuresLeft--
       if (state.failure === 'down') return req.socket.destroy()
@@ -187,6 +191,12 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
       state.failuresLeft = 0
       state.delay = 0
     },
+    /** Holds the next token request to arrive (it is logged, not answered) until the returned function is called. */
+    holdNext(): () => void {
+      let release!: () => void
+      holds.push(new Promise<void>(resolve => (release = resolve)))
+      return release
+    },
     /** A visitor made directly, without a logged request: `Tokens` as the module stores them. */
     createVisitor(accessTokenLifetime = state.accessTokenLifetime) {
       const { refreshToken, visitor } = createVisitor()
@@ -212,6 +222,7 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
       state.tokenRequests.length = 0
       state.apiRequests.length = 0
       state.accessTokenLifetime = 14_400
+      holds.length = 0
       this.recover()
     },
     async close() {

@@ -530,11 +530,11 @@ describe('a change made while a request is out', () => {
 
   it('a renewal the session made by itself does not land over a visitor generated while it was out', async () => {
     const { session } = createSession({ tokens: expiredVisitor() })
-    standIn.state.delay = 100
+    const release = standIn.holdNext()
     const renewal = session.getAccessToken()
     await expect.poll(() => standIn.state.tokenRequests.length).toBe(1)
-    standIn.state.delay = 0
     const visitor = await session.generateVisitorTokens()
+    release()
     const token = await renewal
     expect(session.tokens).toEqual(visitor)
     expect(token).toBe(visitor.accessToken.value)
