@@ -246,6 +246,19 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(wix.count('anonymous')).toBe(1)
   })
 
+  it('follows a clear in another tab even where the cookie has not caught up with it', async () => {
+    await visit('/')
+    const first = await shown('visitor')
+    const other = await browser.openTab('/')
+    // What a clear looks like to this tab before the cookie's removal reaches it: the key is gone, the cookie is not.
+    await other.evaluate(key => localStorage.removeItem(key), `wixSession:${wix.clientId}`)
+    await expect.poll(() => shown('visitor')).not.toBe(first)
+    const next = await shown('visitor')
+    await expect.poll(() => other.getByTestId('visitor').textContent()).toBe(next)
+    await settled()
+    expect(wix.count('anonymous')).toBe(2)
+  })
+
   it('gives all open tabs one new visitor, minted once, after a clear in one of them', async () => {
     await visit('/')
     const first = await shown('visitor')

@@ -78,9 +78,12 @@ const HANDOFF_MS = 1000
 export async function mintOncePerBrowser(options: WixVisitorRuntimeOptions, mint: () => Promise<Tokens>, replacing: Tokens | null): Promise<Tokens> {
   const locks = globalThis.navigator?.locks
   if (!locks) return mint()
-  const usable = (tokens: Tokens | null) => !!tokens && !isSameVisitor(tokens, replacing) && !isAccessTokenExpired(tokens)
-  // Either copy will do: one may lag behind the other while another tab's writes reach this one.
-  const stored = () => [readLocalSession(options), readCookieSession(options)].find(usable) ?? null
+  // localStorage is what tabs share their writes through, in step with the storage events; the cookie
+  // can lag behind another tab's writes (a cleared visitor still showing), so it counts only without it.
+  const stored = () => {
+    const tokens = localStorageKey(options) ? readLocalSession(options) : readCookieSession(options)
+    return tokens && !isSameVisitor(tokens, replacing) && !isAccessTokenExpired(tokens) ? tokens : null
+  }
   const name = `nuxt-wix-visitor:${options.clientId}`
   const uncontended = await locks.request(name, { ifAvailable: true }, async lock => lock && (stored() ?? await mint()))
   if (uncontended) return uncontended

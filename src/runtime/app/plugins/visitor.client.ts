@@ -31,14 +31,16 @@ export default defineNuxtPlugin({
       if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
     }
 
-    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows it. The cookie
-    // is read too, so a script clearing localStorage alone does not throw the visitor away.
+    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what it wrote
+    // to localStorage, which is newer than a cookie write that may not have reached this tab yet. Removing
+    // the key is how a tab clears the session. Where a script cleared all of localStorage, or left a value
+    // that is not a session, the cookie (untouched by it) still holds the visitor.
     const refreshWhenHydrated = () => nuxtApp.isHydrating ? nuxtApp.hooks.hookOnce('app:suspense:resolve', () => refreshNuxtData()) : refreshNuxtData()
     if (localStorageKey(options)) {
       window.addEventListener('storage', (event) => {
         if (event.key !== localStorageKey(options) && event.key !== null) return
-        // What the other tab just wrote is the newest copy; its cookie write may not have reached this tab yet.
-        const shared = decodeStoredSession(event.newValue, options.clientId) ?? readBrowserSession(options)
+        const cleared = event.key !== null && event.newValue === null
+        const shared = cleared ? null : decodeStoredSession(event.newValue, options.clientId) ?? readBrowserSession(options)
         const current = store.getTokens()
         if (unchanged(shared, current)) return
         store.follow(shared)
