@@ -36,6 +36,22 @@ describe('a new visitor', () => {
     expect(html).toContain(fingerprint(tokens.refreshToken.value))
   })
 
+  it('landing on a page that does not exist is minted once, and the error page keeps the visitor', async () => {
+    const response = await fetch('/no-such-page', { headers: { accept: 'text/html' } })
+    const html = await response.text()
+    const cookie = sessionCookieOf(response)
+    expect(response.status).toBe(404)
+    expect(html).toContain('<html')
+    expect(wix.count('anonymous')).toBe(1)
+    const { tokens } = cookie!.value
+    expect(html).not.toContain(tokens.accessToken.value)
+    expect(html).not.toContain(tokens.refreshToken.value)
+    const again = await render('/', stored(tokens))
+    expect(again.cookie).toBeUndefined()
+    expect(again.html).toContain(fingerprint(tokens.refreshToken.value))
+    expect(wix.state.tokenRequests).toHaveLength(1)
+  })
+
   it('gets a cookie the browser can read and keep for 30 days', async () => {
     const { cookie } = await render()
     expect(cookie!.attributes).toMatch(/Max-Age=2592000/)
