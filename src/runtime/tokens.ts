@@ -9,18 +9,24 @@ export class WixTokenError extends Error {
   readonly status: number | null
   readonly transient: boolean
   readonly requestId?: string
+  /** `true` when Wix refused the client id itself: a setup error that says nothing of the visitor's tokens. */
+  readonly invalidClient: boolean
 
-  constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string }) {
+  constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string, invalidClient?: boolean }) {
     super(message)
     this.name = 'WixTokenError'
     this.status = info.status ?? null
     this.transient = info.transient
     this.requestId = info.requestId
+    this.invalidClient = info.invalidClient ?? false
   }
 
-  /** `true` when Wix refused a refresh token for good (400, 401, 403): the visitor behind it is gone. */
+  /**
+   * `true` when Wix refused a refresh token for good (400, 401, 403): the visitor behind it is gone. A
+   * refused client id is not such a refusal, so a mistyped client id never throws stored visitors away.
+   */
   get rejected(): boolean {
-    return this.status === 400 || this.status === 401 || this.status === 403
+    return !this.invalidClient && (this.status === 400 || this.status === 401 || this.status === 403)
   }
 
   toInfo(): WixVisitorErrorInfo {
@@ -106,10 +112,14 @@ function toTokenError(error: unknown, grant: string, secret?: string): WixTokenE
     const body = isObject(error.data) ? (error.data.message ?? error.data.error_description ?? error.data.error) : undefined
     // Wix's own words go into the message, but never the refresh token sent, should they quote it.
     const detail = typeof body === 'string' ? `: ${secret ? body.replaceAll(secret, '[refresh token]') : body}` : ''
-    return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant failed with HTTP ${status}${detail}`, {
+    // Wix names the app id when it does not know the client id; OAuth servers say invalid_client.
+    const invalidClient = (typeof body === 'string' && /\bappId\b/i.test(body)) || (isObject(error.data) && error.data.error === 'invalid_client')
+    const hint = invalidClient ? ' (check wixVisitor.clientId)' : ''
+    return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant failed with HTTP ${status}${detail}${hint}`, {
       status,
       transient: status >= 500 || TRANSIENT_STATUSES.has(status),
       requestId: error.response.headers.get('x-wix-request-id') ?? undefined,
+      invalidClient,
     })
   }
   // ofetch wraps an aborted request in a FetchError; the TimeoutError is its cause.

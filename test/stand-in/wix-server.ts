@@ -53,6 +53,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     /** Milliseconds to wait before answering a token request. */
     delay: 0,
     failure: null as Failure | null,
+    /** The JSON body a failing token request answers with. */
+    failureBody: { message: 'stand-in failure' } as Record<string, unknown>,
     /** How many token requests still fail; `Infinity` until `recover()`. */
     failuresLeft: 0,
     /** A status the cart API answers every request with, whatever the token; `null` to answer normally. */
@@ -106,7 +108,7 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     if (state.failure !== null && state.failuresLeft > 0) {
       state.failuresLeft--
       if (state.failure === 'down') return req.socket.destroy()
-      return send(res, state.failure, { message: 'stand-in failure' })
+      return send(res, state.failure, state.failureBody)
     }
     if (!clientIds.has(request.clientId)) return send(res, 400, { message: 'appId is not a valid GUID' })
     if (request.grantType === 'anonymous') {
@@ -180,10 +182,11 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     count(grantType: 'anonymous' | 'refresh_token') {
       return state.tokenRequests.filter(request => request.grantType === grantType).length
     },
-    /** Makes the next `times` token requests fail (default: all until `recover()`). */
-    fail(failure: Failure, times = Infinity) {
+    /** Makes the next `times` token requests fail (default: all until `recover()`), answering `body` to a status. */
+    fail(failure: Failure, times = Infinity, body: Record<string, unknown> = { message: 'stand-in failure' }) {
       state.failure = failure
       state.failuresLeft = times
+      state.failureBody = body
     },
     recover() {
       state.apiFailure = null

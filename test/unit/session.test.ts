@@ -388,6 +388,18 @@ describe('ensureTokens / getAccessToken', () => {
     expect(standIn.count('anonymous')).toBe(0)
   })
 
+  it.each([false, true])('with autoGenerate %s a client id Wix does not know keeps the stored visitor', async (autoGenerate) => {
+    const expired = expiredVisitor()
+    const { session, persisted } = createSession({ autoGenerate, tokens: expired, clientId: 'not-a-client' })
+    const error = await rejectionOf(session.getAccessToken())
+    expect(error).toBeInstanceOf(WixTokenError)
+    expect(error.rejected).toBe(false)
+    expect(error.message).toContain('check wixVisitor.clientId')
+    expect(session.tokens).toEqual(expired)
+    expect(persisted).toEqual([])
+    expect(standIn.state.tokenRequests).toEqual([{ grantType: 'refresh_token', clientId: 'not-a-client', refreshToken: expired.refreshToken.value }])
+  })
+
   it('with autoGenerate true a revoked refresh token gives a new visitor', async () => {
     const expired = expiredVisitor()
     standIn.revoke(expired.refreshToken.value)
