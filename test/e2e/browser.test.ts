@@ -288,14 +288,14 @@ describe.runIf(hasChromium)('in the browser', () => {
     await browser.page.goto(url('/spa'))
     const waiting = () => holder.evaluate(async name => (await navigator.locks.query()).pending?.filter(entry => entry.name === name).length, lock)
     await expect.poll(waiting).toBe(1)
-    // The holder lets go, and its visitor reaches storage a moment later.
+    // The holder lets go, and its visitor reaches storage only after the page got the lock.
     const visitor = wix.createVisitor()
     await holder.evaluate(({ name, key, value }) => {
       (window as unknown as { release: () => void }).release()
-      // Late by 200 ms from the moment the page holds the lock.
+      // Late: written only once the page holds the lock, so it has already looked and found nothing.
       const writeWhenHeld = async () => {
         const { held = [] } = await navigator.locks.query()
-        if (held.some(entry => entry.name === name)) setTimeout(() => localStorage.setItem(key, value), 200)
+        if (held.some(entry => entry.name === name)) localStorage.setItem(key, value)
         else setTimeout(writeWhenHeld, 10)
       }
       void writeWhenHeld()
