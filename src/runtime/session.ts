@@ -158,10 +158,12 @@ export class VisitorSession {
   mint(background = false): Promise<Tokens> {
     const exclusive = background ? this.options.mintExclusively : undefined
     const replacing = this.tokens
-    return this.flight('anonymous', (land) => {
+    // An exclusive mint may end with another tab's visitor, or none: the app's own mints never share it.
+    return this.flight(exclusive ? 'anonymous:exclusive' : 'anonymous', (land) => {
       const request = () => requestVisitorTokens(this.options)
       if (!exclusive) return request()
-      // Landed inside the exclusive section: other tabs look only once it is stored, or dropped.
+      // The new visitor becomes active and stored before the exclusive section ends, so the other tabs find
+      // it there, unless this session followed another tab meanwhile; then it is dropped, and nothing stored.
       return exclusive(() => request().then((tokens) => {
         land(tokens)
         return tokens
@@ -218,8 +220,9 @@ export class VisitorSession {
     }
     catch (error) {
       if (!(error instanceof WixTokenError) || !error.rejected) throw error
+      // A refused client id refuses the mint as well, which keeps the visitor; without a mint it must say so.
       if (mayMint) return this.mint(background)
-      if (this.tokens?.refreshToken.value === refreshToken.value) this.clearTokens()
+      if (!error.invalidClient && this.tokens?.refreshToken.value === refreshToken.value) this.clearTokens()
       throw error
     }
   }

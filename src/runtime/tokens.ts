@@ -9,7 +9,10 @@ export class WixTokenError extends Error {
   readonly status: number | null
   readonly transient: boolean
   readonly requestId?: string
-  /** `true` when Wix refused the client id itself: a setup error that says nothing of the visitor's tokens. */
+  /**
+   * `true` when the answer names the client id as the problem (Wix's message about the app id, or OAuth's
+   * `invalid_client`): likely a setup error, so a session without a mint to try keeps its visitor.
+   */
   readonly invalidClient: boolean
 
   constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string, invalidClient?: boolean }) {
@@ -21,12 +24,9 @@ export class WixTokenError extends Error {
     this.invalidClient = info.invalidClient ?? false
   }
 
-  /**
-   * `true` when Wix refused a refresh token for good (400, 401, 403): the visitor behind it is gone. A
-   * refused client id is not such a refusal, so a mistyped client id never throws stored visitors away.
-   */
+  /** `true` when Wix refused the request for good (400, 401, 403): on a refresh, the visitor behind it is gone. */
   get rejected(): boolean {
-    return !this.invalidClient && (this.status === 400 || this.status === 401 || this.status === 403)
+    return this.status === 400 || this.status === 401 || this.status === 403
   }
 
   toInfo(): WixVisitorErrorInfo {

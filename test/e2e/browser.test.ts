@@ -7,6 +7,7 @@ import { hasChromium, serveFixture } from './fixtures'
 import { useBrowserPage } from './browser-page'
 
 const wix = await startWixStandIn()
+type StoredTokens = ReturnType<typeof wix.createVisitor>
 afterAll(() => wix.close())
 if (hasChromium) await serveFixture('basic', wix)
 
@@ -272,9 +273,12 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(wix.count('anonymous')).toBe(2)
   })
 
-  it('takes the visitor of a tab that minted under the lock even when its stored copy arrives late', async () => {
-    const lock = `nuxt-wix-visitor:${wix.clientId}`
-    // Another tab of the site, without the app: it holds the lock as a minting tab would.
+  const lock = `nuxt-wix-visitor:${wix.clientId}`
+  const localKey = `wixSession:${wix.clientId}`
+  const storedValue = (tokens: StoredTokens) => JSON.stringify({ clientId: wix.clientId, tokens })
+
+  /** Another tab of the site, without the app, holding the tabs' lock as a minting tab would. */
+  async function holdTheLock() {
     const holder = await browser.context.newPage()
     await holder.route(url('/lock-holder'), route => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>tab</title>' }))
     await holder.goto(url('/lock-holder'))
@@ -284,9 +288,14 @@ describe.runIf(hasChromium)('in the browser', () => {
         held()
       }))
     }), lock)
-
-    await browser.page.goto(url('/spa'))
+    /** How many requests for the lock wait behind the holder. */
     const waiting = () => holder.evaluate(async name => (await navigator.locks.query()).pending?.filter(entry => entry.name === name).length, lock)
+    return { holder, waiting }
+  }
+
+  it('takes the visitor of a tab that minted under the lock even when its stored copy arrives late', async () => {
+    const { holder, waiting } = await holdTheLock()
+    await browser.page.goto(url('/spa'))
     await expect.poll(waiting).toBe(1)
     // The holder lets go, and its visitor reaches storage only after the page got the lock.
     const visitor = wix.createVisitor()
@@ -299,10 +308,46 @@ describe.runIf(hasChromium)('in the browser', () => {
         else setTimeout(writeWhenHeld, 10)
       }
       void writeWhenHeld()
-    }, { name: lock, key: `wixSession:${wix.clientId}`, value: JSON.stringify({ clientId: wix.clientId, tokens: visitor }) })
+    }, { name: lock, key: localKey, value: storedValue(visitor) })
 
     await expect.poll(() => shown('visitor')).toBe(fingerprint(visitor.refreshToken.value))
     await settled()
     expect(wix.count('anonymous')).toBe(0)
+  })
+
+  it('takes the visitor another tab stored in the cookie where localStorage is blocked', async () => {
+    const { holder, waiting } = await holdTheLock()
+    await browser.page.addInitScript(() => Object.defineProperty(window, 'localStorage', {
+      configurable: true,
+      get: () => {
+        throw new DOMException('localStorage is blocked', 'SecurityError')
+      },
+    }))
+    await browser.page.goto(url('/spa'))
+    await expect.poll(waiting).toBe(1)
+    const visitor = wix.createVisitor()
+    await holder.evaluate((cookie) => {
+      document.cookie = cookie
+      ;(window as unknown as { release: () => void }).release()
+    }, `wixSession=${encodeURIComponent(storedValue(visitor))}; Path=/`)
+
+    await expect.poll(() => shown('visitor')).toBe(fingerprint(visitor.refreshToken.value))
+    await settled()
+    expect(wix.count('anonymous')).toBe(0)
+  })
+
+  it('follows what localStorage holds, not an older write the event reports', async () => {
+    await visit('/')
+    const current = await shown('visitor')
+    const older = wix.createVisitor()
+    // Another tab's write that reaches this tab after a newer one: localStorage already holds the newer.
+    const shownAfter = await browser.page.evaluate(async ({ key, value }) => {
+      window.dispatchEvent(new StorageEvent('storage', { key, newValue: value, storageArea: localStorage }))
+      await new Promise(resolve => setTimeout(resolve, 0))
+      return document.querySelector('[data-testid="visitor"]')?.textContent?.trim()
+    }, { key: localKey, value: storedValue(older) })
+    expect(shownAfter).toBe(current)
+    expect(await shown('visitor')).toBe(current)
+    expect((await localSession()).tokens.refreshToken.value).not.toBe(older.refreshToken.value)
   })
 })

@@ -393,11 +393,13 @@ describe('ensureTokens / getAccessToken', () => {
     const { session, persisted } = createSession({ autoGenerate, tokens: expired, clientId: 'not-a-client' })
     const error = await rejectionOf(session.getAccessToken())
     expect(error).toBeInstanceOf(WixTokenError)
-    expect(error.rejected).toBe(false)
+    expect(error.invalidClient).toBe(true)
     expect(error.message).toContain('check wixVisitor.clientId')
     expect(session.tokens).toEqual(expired)
     expect(persisted).toEqual([])
-    expect(standIn.state.tokenRequests).toEqual([{ grantType: 'refresh_token', clientId: 'not-a-client', refreshToken: expired.refreshToken.value }])
+    // With autoGenerate on, the mint is refused for the same reason, which is how the visitor stays.
+    const refresh = { grantType: 'refresh_token', clientId: 'not-a-client', refreshToken: expired.refreshToken.value }
+    expect(standIn.state.tokenRequests).toEqual(autoGenerate ? [refresh, { grantType: 'anonymous', clientId: 'not-a-client' }] : [refresh])
   })
 
   it('with autoGenerate true a revoked refresh token gives a new visitor', async () => {
@@ -591,6 +593,21 @@ describe('sessions sharing storage (browser tabs)', () => {
     // What the app asks for explicitly is never answered from storage.
     await session.generateVisitorTokens()
     expect(standIn.count('anonymous')).toBe(1)
+  })
+
+  it('an explicit generateVisitorTokens() during an exclusive mint makes its own visitor, and it wins', async () => {
+    const stored = standIn.createVisitor()
+    let answerWithStored!: () => void
+    const { session } = createSession({
+      mintExclusively: () => new Promise(resolve => (answerWithStored = () => resolve(stored))),
+    })
+    const waiting = session.getAccessToken()
+    const generated = await session.generateVisitorTokens()
+    expect(generated.refreshToken.value).not.toBe(stored.refreshToken.value)
+    expect(standIn.count('anonymous')).toBe(1)
+    answerWithStored()
+    expect(await waiting).toBe(generated.accessToken.value)
+    expect(session.tokens).toEqual(generated)
   })
 
   it('an exclusive mint is active and persisted before the exclusive section ends', async () => {

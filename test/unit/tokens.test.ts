@@ -268,22 +268,25 @@ describe('token requests against the stand-in', () => {
       expect(standIn.state.tokenRequests).toEqual([{ grantType: 'anonymous', clientId: 'not-a-client' }])
     })
 
-    it('an unknown client id on a refresh is not a rejection of the refresh token', async () => {
+    it('an unknown client id on a refresh says the client id is the problem', async () => {
       const visitor = standIn.createVisitor()
       const error = await rejectionOf(requestRenewedTokens({ ...endpoint, clientId: 'not-a-client' }, visitor.refreshToken))
       expect(error.status).toBe(400)
       expect(error.invalidClient).toBe(true)
-      expect(error.rejected).toBe(false)
       expect(error.transient).toBe(false)
       expect(error.message).toMatch(/appId is not a valid GUID \(check wixVisitor\.clientId\)$/)
     })
 
-    it('an OAuth invalid_client answer is not a rejection of the refresh token', async () => {
+    it('an OAuth invalid_client answer says the client id is the problem; invalid_grant does not', async () => {
       const visitor = standIn.createVisitor()
       standIn.fail(401, 1, { error: 'invalid_client' })
       const error = await rejectionOf(requestRenewedTokens(endpoint, visitor.refreshToken))
       expect(error.status).toBe(401)
-      expect(error.rejected).toBe(false)
+      expect(error.invalidClient).toBe(true)
+      standIn.fail(400, 1, { error: 'invalid_grant' })
+      const dead = await rejectionOf(requestRenewedTokens(endpoint, visitor.refreshToken))
+      expect(dead.invalidClient).toBe(false)
+      expect(dead.rejected).toBe(true)
     })
 
     it('an empty client id fails without any request', async () => {

@@ -5,7 +5,8 @@ import { ref, shallowRef } from 'vue'
 import { useRequestEvent, useRuntimeConfig } from '#imports'
 import { VisitorSession } from '../../session'
 import { useRequestVisitorSession } from '../../server/visitor-session'
-import { mintOncePerBrowser, writeBrowserSession } from '../browser-storage'
+import { writeBrowserSession } from '../browser-storage'
+import { mintOncePerBrowser } from '../browser-mint'
 import type { Tokens, TokensInput, WixVisitorErrorInfo, WixVisitorRuntimeOptions } from '../../types'
 
 export const useWixVisitorStore = defineStore('wixVisitor', () => {

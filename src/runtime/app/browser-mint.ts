@@ -1,0 +1,52 @@
+// One visitor a browser, not one a tab: the mints the module makes by itself in the browser take turns
+// under a lock shared by the site's tabs, and a tab takes the visitor another tab stored instead of minting.
+import { decodeStoredSession, isSameVisitor } from '../stored-session'
+import { isAccessTokenExpired } from '../tokens'
+import type { Tokens, WixVisitorRuntimeOptions } from '../types'
+import { readCookieSession, readRawLocal } from './browser-storage'
+
+/** How long a tab that waited for the lock gives the previous holder's stored visitor to reach it. */
+const HANDOFF_MS = 1000
+
+/**
+ * Runs `mint` under the site's lock (Web Locks, where the browser has them), unless another tab stored a
+ * usable visitor other than `replacing`, which is then the answer. `mint` must store its visitor before it
+ * resolves, so the next tab in line finds it.
+ */
+export async function mintOncePerBrowser(options: WixVisitorRuntimeOptions, mint: () => Promise<Tokens>, replacing: Tokens | null): Promise<Tokens> {
+  const locks = globalThis.navigator?.locks
+  if (!locks) return mint()
+  // localStorage is what the tabs share their writes through, in step with the storage events; the cookie
+  // can lag behind another tab's writes (a cleared visitor still showing), so it counts only without it.
+  const stored = () => {
+    const raw = readRawLocal(options)
+    const tokens = raw === undefined ? readCookieSession(options) : decodeStoredSession(raw, options.clientId)
+    return tokens && !isSameVisitor(tokens, replacing) && !isAccessTokenExpired(tokens) ? tokens : null
+  }
+  const name = `nuxt-wix-visitor:${options.clientId}`
+  const uncontended = await locks.request(name, { ifAvailable: true }, async (lock) => {
+    if (!lock) return null
+    return stored() ?? await mint()
+  })
+  if (uncontended) return uncontended
+  // Another tab held the lock, most likely minting. Its storage writes travel apart from the lock, so
+  // they can arrive just after this tab gets its turn: give them a moment before minting again.
+  return locks.request(name, async () => stored() ?? await storedSoon(stored) ?? await mint())
+}
+
+/** Resolves to `find()`'s answer as soon as a storage event brings one, or after HANDOFF_MS to a last look. */
+function storedSoon(find: () => Tokens | null): Promise<Tokens | null> {
+  return new Promise((resolve) => {
+    const finish = (found: Tokens | null) => {
+      clearTimeout(timer)
+      window.removeEventListener('storage', onStorage)
+      resolve(found)
+    }
+    const onStorage = () => {
+      const found = find()
+      if (found) finish(found)
+    }
+    const timer = setTimeout(() => finish(find()), HANDOFF_MS)
+    window.addEventListener('storage', onStorage)
+  })
+}
