@@ -1,9 +1,9 @@
 // One visitor a browser, not one a tab: the mints the module makes by itself in the browser take turns
 // under a lock shared by the site's tabs, and a tab takes the visitor another tab stored instead of minting.
-import { decodeStoredSession, isSameVisitor } from '../stored-session'
+import { isSameVisitor } from '../stored-session'
 import { isAccessTokenExpired } from '../tokens'
 import type { Tokens, WixVisitorRuntimeOptions } from '../types'
-import { readCookieSession, readRawLocal } from './browser-storage'
+import { readSharedSession } from './browser-storage'
 
 /** How long a tab that waited for the lock gives the previous holder's stored visitor to reach it. */
 const HANDOFF_MS = 1000
@@ -16,11 +16,8 @@ const HANDOFF_MS = 1000
 export async function mintOncePerBrowser(options: WixVisitorRuntimeOptions, mint: () => Promise<Tokens>, replacing: Tokens | null): Promise<Tokens> {
   const locks = globalThis.navigator?.locks
   if (!locks) return mint()
-  // localStorage is what the tabs share their writes through, in step with the storage events; the cookie
-  // can lag behind another tab's writes (a cleared visitor still showing), so it counts only without it.
   const stored = () => {
-    const raw = readRawLocal(options)
-    const tokens = raw === undefined ? readCookieSession(options) : decodeStoredSession(raw, options.clientId)
+    const tokens = readSharedSession(options)
     return tokens && !isSameVisitor(tokens, replacing) && !isAccessTokenExpired(tokens) ? tokens : null
   }
   const name = `nuxt-wix-visitor:${options.clientId}`

@@ -29,7 +29,7 @@ export function readCookieSession(options: WixVisitorRuntimeOptions): Tokens | n
  * The raw value under the localStorage key: `null` when there is none, `undefined` when localStorage is
  * off or the browser blocks it (the cookie is then all there is).
  */
-export function readRawLocal(options: WixVisitorRuntimeOptions): string | null | undefined {
+function readRawLocal(options: WixVisitorRuntimeOptions): string | null | undefined {
   const key = localStorageKey(options)
   try {
     return key ? window.localStorage.getItem(key) : undefined
@@ -42,6 +42,18 @@ export function readRawLocal(options: WixVisitorRuntimeOptions): string | null |
 /** The session in localStorage, validated; `null` when absent, foreign, malformed or unavailable. */
 export function readLocalSession(options: WixVisitorRuntimeOptions): Tokens | null {
   return decodeStoredSession(readRawLocal(options), options.clientId)
+}
+
+/**
+ * The session the site's tabs share: what localStorage holds now, which moves in step with the storage
+ * events (the cookie can lag behind another tab's writes). The cookie stands in where localStorage is off
+ * or blocked, or holds something that is not a session. No value under the key means no session, which is
+ * how a tab clears it, unless `absentMeansCookie` (a script emptied all of localStorage, say).
+ */
+export function readSharedSession(options: WixVisitorRuntimeOptions, absentMeansCookie = false): Tokens | null {
+  const raw = readRawLocal(options)
+  if (raw === null && !absentMeansCookie) return null
+  return decodeStoredSession(raw, options.clientId) ?? readCookieSession(options)
 }
 
 /** Writes the session (or its absence) to the cookie and to localStorage, as configured. Never throws. */

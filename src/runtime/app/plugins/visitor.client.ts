@@ -2,8 +2,8 @@
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { localStorageKey, readCookieSession, readLocalSession, readRawLocal } from '../browser-storage'
-import { chooseStoredSession, decodeStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
+import { localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
+import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -41,17 +41,15 @@ export default defineNuxtPlugin({
       if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
     }
 
-    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what localStorage
-    // holds now (the event may be older than a write of this tab's own), not the cookie, whose writes can
-    // reach this tab later. Removing the key is how a tab clears the session. Where a script cleared all of
-    // localStorage, or left a value that is not a session, the cookie (untouched by it) still holds the visitor.
+    // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what the tabs share
+    // now (the event may be older than a write of this tab's own). Where a script emptied all of localStorage
+    // (no key in the event), the cookie, untouched by it, still holds the visitor.
     const refreshWhenHydrated = () => nuxtApp.isHydrating ? nuxtApp.hooks.hookOnce('app:suspense:resolve', () => refreshNuxtData()) : refreshNuxtData()
     if (localStorageKey(options)) {
       window.addEventListener('storage', (event) => {
         if (event.key !== localStorageKey(options) && event.key !== null) return
         if (!isLocalStorage(event.storageArea)) return
-        const raw = readRawLocal(options)
-        const shared = raw === null && event.key !== null ? null : decodeStoredSession(raw, options.clientId) ?? readCookieSession(options)
+        const shared = readSharedSession(options, event.key === null)
         const current = store.getTokens()
         if (unchanged(shared, current)) return
         store.follow(shared)
