@@ -109,11 +109,12 @@ function toTokenError(error: unknown, grant: string, secret?: string): WixTokenE
   if (error instanceof WixTokenError) return error
   if (error instanceof FetchError && error.response) {
     const status = error.response.status
-    const body = isObject(error.data) ? (error.data.message ?? error.data.error_description ?? error.data.error) : undefined
+    const data = isObject(error.data) ? error.data : {}
+    const body = data.message ?? data.error_description ?? data.error
     // Wix's own words go into the message, but never the refresh token sent, should they quote it.
     const detail = typeof body === 'string' ? `: ${secret ? body.replaceAll(secret, '[refresh token]') : body}` : ''
     // Wix names the app id when it does not know the client id; OAuth servers say invalid_client.
-    const invalidClient = (typeof body === 'string' && /\bappId\b/i.test(body)) || (isObject(error.data) && error.data.error === 'invalid_client')
+    const invalidClient = (typeof body === 'string' && /\bappId\b/i.test(body)) || data.error === 'invalid_client'
     const hint = invalidClient ? ' (check wixVisitor.clientId)' : ''
     return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant failed with HTTP ${status}${detail}${hint}`, {
       status,
