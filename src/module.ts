@@ -79,7 +79,7 @@ export default defineNuxtModule<ModuleOptions>({
   meta: {
     name: 'nuxt-wix-visitor',
     configKey: 'wixVisitor',
-    compatibility: { nuxt: '^4.0.0' },
+    compatibility: { nuxt: '^4.1.0' },
   },
   moduleDependencies: {
     '@pinia/nuxt': {},
