@@ -1,6 +1,6 @@
-import { addImports, addPlugin, addServerImports, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
-import type { WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
+import type { WixVisitorAuthOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
 
 export type {
   AccessToken,
@@ -8,11 +8,13 @@ export type {
   TokenRole,
   Tokens,
   TokensInput,
+  WixVisitorAuthOptions,
   WixVisitorCookieOptions,
   WixVisitorErrorInfo,
   WixVisitorLocalStorageOptions,
   WixVisitorRuntimeOptions,
 } from './runtime/types'
+export type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from './runtime/redirect-session'
 
 export interface ModuleOptions {
   /**
@@ -50,11 +52,31 @@ export interface ModuleOptions {
    * @default { key: `wixSession:<clientId>` }
    */
   localStorage: WixVisitorLocalStorageOptions | false
+  /**
+   * The member login and logout routes (`{prefix}/login`, `/callback`, `/logout`, `/logout-callback`);
+   * `false` registers none. They need the session cookie. Also `NUXT_PUBLIC_WIX_VISITOR_AUTH_PREFIX`.
+   * @default { prefix: '/_wix/auth' }
+   */
+  auth: Partial<WixVisitorAuthOptions> | false
+  /**
+   * The site's public origin, for the login's `redirectUri` and relative callback URLs of redirect
+   * sessions; empty uses the request's own origin. Set it behind a proxy that changes the Host header.
+   * Also `NUXT_PUBLIC_WIX_VISITOR_SITE_URL`.
+   * @default ''
+   */
+  siteUrl: string
 }
 
 declare module '@nuxt/schema' {
   interface PublicRuntimeConfig {
     wixVisitor: WixVisitorRuntimeOptions
+  }
+}
+
+declare module '#app' {
+  interface RuntimeNuxtHooks {
+    /** Wix refused a member's refresh token: the session is an anonymous visitor now (or none). */
+    'wix-visitor:member-ended': () => void | Promise<void>
   }
 }
 
@@ -73,6 +95,8 @@ function checkOptions(options: WixVisitorRuntimeOptions): void {
     if (!SAME_SITE.includes(options.cookie.sameSite)) fail(`wixVisitor.cookie.sameSite must be one of ${SAME_SITE.join(', ')}`)
     if (options.cookie.sameSite === 'none' && !options.cookie.secure) fail('wixVisitor.cookie.sameSite \'none\' needs cookie.secure: true (browsers drop such a cookie otherwise)')
   }
+  if (options.auth && !/^(?:\/[\w.~-]+)+$/.test(options.auth.prefix)) fail(`wixVisitor.auth.prefix must be a path such as '/_wix/auth', got ${JSON.stringify(options.auth.prefix)}`)
+  if (options.siteUrl && !/^https?:\/\/[^/]+\/?$/.test(options.siteUrl)) fail(`wixVisitor.siteUrl must be an origin such as 'https://shop.example', got ${JSON.stringify(options.siteUrl)}`)
 }
 
 export default defineNuxtModule<ModuleOptions>({
@@ -92,6 +116,8 @@ export default defineNuxtModule<ModuleOptions>({
     timeout: 10_000,
     cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax' },
     localStorage: {},
+    auth: { prefix: '/_wix/auth' },
+    siteUrl: '',
   },
   async setup(options, nuxt) {
     const logger = useLogger('nuxt-wix-visitor')
@@ -106,6 +132,7 @@ export default defineNuxtModule<ModuleOptions>({
     const runtimeOptions = defu(publicConfig.wixVisitor, {
       ...options,
       cookie,
+      auth: options.auth && { prefix: (options.auth.prefix ?? '/_wix/auth').replace(/\/+$/, '') },
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     }) as WixVisitorRuntimeOptions
     checkOptions(runtimeOptions)
@@ -126,9 +153,19 @@ export default defineNuxtModule<ModuleOptions>({
     if (await tryResolveModule('@wix/sdk', [`${nuxt.options.rootDir}/`, ...nuxt.options.modulesDir])) {
       addImports({ name: 'useWixClient', from: resolve('./runtime/app/composables/useWixClient') })
     }
-    addServerImports([
-      { name: 'getWixVisitorTokens', from: resolve('./runtime/server/utils/wix-visitor') },
-      { name: 'wixVisitorFetch', from: resolve('./runtime/server/utils/wix-visitor') },
-    ])
+    addServerImports(['getWixVisitorTokens', 'wixVisitorFetch', 'createWixRedirectSession'].map(name => ({ name, from: resolve('./runtime/server/utils/wix-visitor') })))
+    addRouteMiddleware({ name: 'wix-member', path: resolve('./runtime/app/middleware/wix-member') })
+
+    if (runtimeOptions.auth && !runtimeOptions.cookie) {
+      logger.warn('wixVisitor.auth needs the session cookie (wixVisitor.cookie is false): no login or logout routes are registered.')
+    }
+    else if (runtimeOptions.auth) {
+      const { prefix } = runtimeOptions.auth
+      const route = (name: string, file: string, method?: 'get') => addServerHandler({ route: `${prefix}/${name}`, method, handler: resolve(`./runtime/server/routes/${file}`) })
+      route('login', 'login.get', 'get')
+      route('callback', 'callback.get', 'get')
+      route('logout', 'logout')
+      route('logout-callback', 'logout-callback.get', 'get')
+    }
   },
 })

@@ -4,8 +4,8 @@ import { hasRefreshToken, isAccessTokenExpired, requestRenewedTokens, requestVis
 import type { TokenEndpoint } from './tokens'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
-/** What changed: the tokens, or the request state (`pending`, `error`). */
-export type SessionChange = 'tokens' | 'request'
+/** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
+export type SessionChange = 'tokens' | 'request' | 'member-ended'
 
 export interface VisitorSessionOptions extends TokenEndpoint {
   /** Mint a new visitor when there is nothing usable. */
@@ -142,6 +142,12 @@ export class VisitorSession {
     this.notify('tokens')
   }
 
+  /** Makes `error` the session's error, e.g. a login's outcome read from the URL. */
+  report(error: WixVisitorErrorInfo): void {
+    this.error = error
+    this.notify('request')
+  }
+
   /** Validates `input`, makes it the active session and persists it. */
   setTokens(input: TokensInput): Tokens {
     const tokens = validateTokens(input, 'useWixVisitor().setTokens')
@@ -221,10 +227,28 @@ export class VisitorSession {
     catch (error) {
       if (!(error instanceof WixTokenError) || !error.rejected) throw error
       // A refused client id refuses the mint as well, which keeps the visitor; without a mint it must say so.
-      if (mayMint) return this.mint(background)
-      if (!error.invalidClient && this.tokens?.refreshToken.value === refreshToken.value) this.clearTokens()
+      if (mayMint) {
+        const visitor = await this.mint(background)
+        if (refreshToken.role === 'member') this.endMember(error)
+        return visitor
+      }
+      if (!error.invalidClient && this.tokens?.refreshToken.value === refreshToken.value) {
+        this.clearTokens()
+        if (refreshToken.role === 'member') this.endMember(error)
+      }
       throw error
     }
+  }
+
+  /** Says that Wix ended the member's session, so no page goes on showing a member who is gone. */
+  private endMember(cause: WixTokenError) {
+    this.report({
+      message: 'nuxt-wix-visitor: the member session ended (Wix refused its refresh token); the session is an anonymous visitor now',
+      status: cause.status,
+      transient: false,
+      reason: 'member_ended',
+    })
+    this.notify('member-ended')
   }
 
   /**

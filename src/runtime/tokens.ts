@@ -1,4 +1,4 @@
-// The Wix OAuth token protocol for anonymous visitors: validation, expiry and the two grants.
+// The Wix OAuth token protocol: validation, expiry and the three grants (anonymous, refresh, login code).
 import { ofetch, FetchError } from 'ofetch'
 import type { Tokens, TokensInput, TokenRole, WixVisitorErrorInfo } from './types'
 
@@ -105,14 +105,14 @@ interface TokenResponse {
 
 const TRANSIENT_STATUSES = new Set([408, 425, 429])
 
-function toTokenError(error: unknown, grant: string, secret?: string): WixTokenError {
+function toTokenError(error: unknown, grant: string, secrets: string[]): WixTokenError {
   if (error instanceof WixTokenError) return error
   if (error instanceof FetchError && error.response) {
     const status = error.response.status
     const data = isObject(error.data) ? error.data : {}
     const body = data.message ?? data.error_description ?? data.error
-    // Wix's own words go into the message, but never the refresh token sent, should they quote it.
-    const detail = typeof body === 'string' ? `: ${secret ? body.replaceAll(secret, '[refresh token]') : body}` : ''
+    // Wix's own words go into the message, but never a secret sent (refresh token, code, verifier), should they quote it.
+    const detail = typeof body === 'string' ? `: ${secrets.reduce((text, secret) => text.replaceAll(secret, '[redacted]'), body)}` : ''
     // Wix names the app id when it does not know the client id; OAuth servers say invalid_client.
     const invalidClient = (typeof body === 'string' && /\bappId\b/i.test(body)) || data.error === 'invalid_client'
     const hint = invalidClient ? ' (check wixVisitor.clientId)' : ''
@@ -151,7 +151,8 @@ async function postGrant(endpoint: TokenEndpoint, body: Record<string, string>):
     return response
   }
   catch (error) {
-    throw toTokenError(error, body.grantType!, body.refreshToken)
+    const { grantType, ...secrets } = body
+    throw toTokenError(error, grantType!, Object.values(secrets).filter(Boolean))
   }
 }
 
@@ -172,4 +173,20 @@ export async function requestVisitorTokens(endpoint: TokenEndpoint): Promise<Tok
 export async function requestRenewedTokens(endpoint: TokenEndpoint, refreshToken: Tokens['refreshToken']): Promise<Tokens> {
   const response = await postGrant(endpoint, { grantType: 'refresh_token', refreshToken: refreshToken.value })
   return { accessToken: accessTokenFrom(response), refreshToken: { ...refreshToken } }
+}
+
+/** What the login callback exchanges for a member's tokens (OAuth authorization code with PKCE). */
+export interface AuthorizationCode {
+  code: string
+  codeVerifier: string
+  redirectUri: string
+}
+
+/** Exchanges a login's authorization code for the member's tokens: one `authorization_code` grant. */
+export async function requestMemberTokens(endpoint: TokenEndpoint, grant: AuthorizationCode): Promise<Tokens> {
+  const response = await postGrant(endpoint, { grantType: 'authorization_code', code: grant.code, codeVerifier: grant.codeVerifier, redirectUri: grant.redirectUri })
+  if (typeof response.refresh_token !== 'string' || !response.refresh_token) {
+    throw new WixTokenError('nuxt-wix-visitor: the authorization_code grant answered without a refresh token', { transient: true })
+  }
+  return { accessToken: accessTokenFrom(response), refreshToken: { value: response.refresh_token, role: 'member' } }
 }

@@ -33,6 +33,12 @@ export interface WixVisitorErrorInfo {
   status: number | null
   /** `true` for a failure worth retrying later (network, timeout, 408, 425, 429, 5xx, an answer without a usable token). */
   transient: boolean
+  /**
+   * A short code for the outcome of a login, logout or Wix-hosted flow: `member_ended` (Wix refused a
+   * member's refresh token), or the login callback's `access_denied`, `login_required`, `state`, `expired`,
+   * `exchange`, `login_failed`, `logout_failed` (see the README). Absent for plain token request failures.
+   */
+  reason?: string
 }
 
 /** Options of the session cookie. */
@@ -57,6 +63,12 @@ export interface WixVisitorLocalStorageOptions {
   key?: string
 }
 
+/** Options of the login, callback and logout routes the module registers. */
+export interface WixVisitorAuthOptions {
+  /** Path prefix of the routes: `{prefix}/login`, `/callback`, `/logout`, `/logout-callback`. @default '/_wix/auth' */
+  prefix: string
+}
+
 /** The options as they reach the runtime, through `runtimeConfig.public.wixVisitor`. */
 export interface WixVisitorRuntimeOptions {
   clientId: string
@@ -66,4 +78,6 @@ export interface WixVisitorRuntimeOptions {
   timeout: number
   cookie: WixVisitorCookieOptions | false
   localStorage: WixVisitorLocalStorageOptions | false
+  auth: WixVisitorAuthOptions | false
+  siteUrl: string
 }

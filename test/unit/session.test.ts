@@ -467,7 +467,7 @@ describe('error and pending', () => {
     await rejectionOf(session.renewToken())
     expect(session.error).toMatchObject({ status: 400, transient: false })
     // The stand-in quotes the token in its error body; the message keeps the words, not the token.
-    expect(session.error!.message).toContain('invalid refresh token [refresh token]')
+    expect(session.error!.message).toContain('invalid refresh token [redacted]')
     expect(session.error!.message).not.toContain(expired.refreshToken.value)
     expect(session.error!.message).not.toContain(expired.accessToken.value)
 

@@ -1,22 +1,47 @@
-import { readonly } from 'vue'
+import { computed, readonly } from 'vue'
 import { storeToRefs } from 'pinia'
-import { useNuxtApp } from '#imports'
+import type { $Fetch } from 'ofetch'
+import { navigateTo, useNuxtApp, useRequestURL, useRouter, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
+import { authRoute, withQuery } from '../../auth-routes'
+import { requestRedirectSession } from '../../redirect-session'
+import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
+import type { WixVisitorRuntimeOptions } from '../../types'
+
+/** Options of `login()`. */
+export interface WixLoginOptions {
+  /** The site path to come back to. @default the current route */
+  returnTo?: string
+  /** `'none'` logs in silently where the browser already has a Wix login, else comes back with `login_required`. @default 'login' */
+  prompt?: 'login' | 'none' | 'consent' | 'select_account'
+}
 
 /**
  * The visitor session of this app instance (one per SSR request, one per browser tab), with the
- * operations of the Wix SDK's visitor guide.
+ * operations of the Wix SDK's visitor guide, and the member login and Wix-hosted pages on top.
  */
 export function useWixVisitor() {
   const store = useWixVisitorStore()
+  const nuxtApp = useNuxtApp()
+  const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
+  const router = useRouter()
   const { tokens, pending, error } = storeToRefs(store)
+  // Read when needed, not on every call of the composable; it may run after an await, out of context.
+  const origin = () => options.siteUrl ? new URL(options.siteUrl).origin : nuxtApp.runWithContext(() => useRequestURL().origin)
+  const here = () => router.currentRoute.value.fullPath
+
+  const createRedirectSession = (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> =>
+    requestRedirectSession(nuxtApp.$wixFetch as $Fetch, intent, callbacks, origin())
+
   return {
     /** The active tokens, or `null`. */
     tokens: readonly(tokens),
     /** `true` while a token request is in flight. */
     pending: readonly(pending),
-    /** The last token request's failure, or `null`. */
+    /** The last token request's failure, or a login's outcome, or `null`. */
     error: readonly(error),
+    /** `true` when the session is a logged-in member's (the refresh token's role is `member`); no request. */
+    loggedIn: computed(() => tokens.value?.refreshToken.role === 'member'),
     /** Confirms, renews or replaces `tokens` (no argument: mints a new visitor) and makes the result active. */
     generateVisitorTokens: store.generateVisitorTokens,
     /** Renews the access token of `refreshToken` (default: the current one); never mints a new visitor. */
@@ -30,6 +55,26 @@ export function useWixVisitor() {
     /** A valid access token value, renewing or minting first where needed. */
     getAccessToken: store.getAccessToken,
     /** The visitor's authenticated fetch (`useNuxtApp().$wixFetch`): `baseURL` is `apiBaseUrl`. */
-    $fetch: useNuxtApp().$wixFetch,
+    $fetch: nuxtApp.$wixFetch,
+    /** Creates a redirect session to a Wix-hosted page with the session's token; resolves to `{ url, sessionToken }`. */
+    createRedirectSession,
+    /** Creates a redirect session and sends the browser there (during SSR, as a redirect response). */
+    redirectToWix: async (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks) => {
+      const { url } = await createRedirectSession(intent, callbacks)
+      return nuxtApp.runWithContext(() => navigateTo(url, { external: true }))
+    },
+    /** Sends the browser to the Wix-hosted login page through the module's login route, and back to `returnTo`. */
+    login: ({ returnTo = here(), prompt = 'login' }: WixLoginOptions = {}) =>
+      nuxtApp.runWithContext(() => navigateTo(withQuery(authRoute(options, 'login'), { returnTo, prompt }), { external: true })),
+    /**
+     * Logs the member out: the server forgets the member and answers with Wix's logout page, the browser
+     * clears its own copies, then goes there and comes back to `returnTo` as a new visitor. Browser only.
+     */
+    logout: async ({ returnTo = here() }: { returnTo?: string } = {}) => {
+      if (import.meta.server) throw new Error('nuxt-wix-visitor: logout() runs in the browser; link to the logout route with a form POST instead')
+      const { url } = await $fetch<{ url: string }>(authRoute(options, 'logout'), { method: 'POST', query: { returnTo }, headers: { accept: 'application/json' } })
+      store.clearTokens()
+      window.location.assign(url)
+    },
   }
 }

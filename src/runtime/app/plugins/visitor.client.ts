@@ -4,6 +4,7 @@ import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
+import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -39,6 +40,19 @@ export default defineNuxtPlugin({
       }
       // The server rendered another visitor's data: fetch it again for the visitor that won.
       if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
+      followWixReturn()
+    }
+
+    // Back from a Wix-hosted page: a login's failure is shown; a member who logged in there (during a
+    // checkout, say) is logged in here too, silently.
+    const followWixReturn = () => {
+      const query = new URLSearchParams(window.location.search)
+      const failure = authErrorOf(window.location.search)
+      if (failure && !store.error) store.report(failure)
+      if (query.get('wixMemberLoggedIn') !== 'true' || store.tokens?.refreshToken.role === 'member' || !options.auth) return
+      query.delete('wixMemberLoggedIn')
+      const returnTo = `${window.location.pathname}${query.size ? `?${query}` : ''}${window.location.hash}`
+      window.location.assign(withQuery(authRoute(options, 'login'), { returnTo, prompt: 'none' }))
     }
 
     // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what the tabs share

@@ -3,6 +3,7 @@
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor-session'
+import { AUTH_ERROR_PARAM, authErrorOf } from '../../auth-routes'
 import type { WixVisitorRuntimeOptions } from '../../types'
 
 export default defineNuxtPlugin({
@@ -20,6 +21,11 @@ export default defineNuxtPlugin({
     }
     catch {
       // The failure is in store.error; the page still renders, and the next call tries again.
+    }
+    // A login or logout that came back with a failure says why (a cheap test first: this runs on every page).
+    if (event.path.includes(AUTH_ERROR_PARAM)) {
+      const failure = authErrorOf(event.path.slice(event.path.indexOf('?')))
+      if (failure) store.report(failure)
     }
     // Said once the render is done, so a session the page itself created counts too.
     nuxtApp.hooks.hookOnce('app:rendered', () => {

@@ -2,7 +2,7 @@
 // (skipHydrate); the browser reads them from its own cookie and localStorage.
 import { defineStore, skipHydrate } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import { useRequestEvent, useRuntimeConfig } from '#imports'
+import { useNuxtApp, useRequestEvent, useRuntimeConfig } from '#imports'
 import { VisitorSession } from '../../session'
 import { useRequestVisitorSession } from '../../server/visitor-session'
 import { writeBrowserSession } from '../browser-storage'
@@ -11,6 +11,7 @@ import type { Tokens, TokensInput, WixVisitorErrorInfo, WixVisitorRuntimeOptions
 
 export const useWixVisitorStore = defineStore('wixVisitor', () => {
   const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
+  const nuxtApp = useNuxtApp()
   const session = import.meta.server
     ? useRequestVisitorSession(useRequestEvent()!, options)
     : new VisitorSession({
@@ -35,6 +36,10 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
   let hydrating = false
   let requestChangedWhileHydrating = false
   session.subscribe((change) => {
+    if (change === 'member-ended') {
+      void nuxtApp.callHook('wix-visitor:member-ended')
+      return
+    }
     if (hydrating) {
       requestChangedWhileHydrating ||= change === 'request'
       return
@@ -59,6 +64,8 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     resume: (stored: Tokens | null): void => session.resume(stored),
     /** Takes over tokens another tab stored, without writing them back (used by the client plugin). */
     follow: (shared: Tokens | null): void => session.follow(shared),
+    /** Shows `error` as the session's error, e.g. a login's outcome (used by the plugins). */
+    report: (failure: WixVisitorErrorInfo): void => session.report(failure),
     /** Writes the current tokens to the cookie and localStorage again (used by the client plugin). */
     save: (): void => session.save(),
     /** Shows `rendered` until `endHydration()`, so hydration matches the server's HTML. */

@@ -5,6 +5,9 @@ import type { $Fetch } from 'ofetch'
 import { useRuntimeConfig } from '#imports'
 import { useRequestVisitorSession } from '../visitor-session'
 import { createWixFetch } from '../../wix-fetch'
+import { requestRedirectSession } from '../../redirect-session'
+import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
+import { siteOrigin } from '../member-login'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 declare module 'h3' {
@@ -13,8 +16,14 @@ declare module 'h3' {
   }
 }
 
-function sessionOf(event: H3Event) {
-  return useRequestVisitorSession(event, useRuntimeConfig(event).public.wixVisitor as WixVisitorRuntimeOptions)
+/** The module's options, as the server sees them at run time. */
+export function visitorOptionsOf(event: H3Event): WixVisitorRuntimeOptions {
+  return useRuntimeConfig(event).public.wixVisitor as WixVisitorRuntimeOptions
+}
+
+/** The request's visitor session (see `useRequestVisitorSession`). */
+export function sessionOf(event: H3Event) {
+  return useRequestVisitorSession(event, visitorOptionsOf(event))
 }
 
 /**
@@ -33,7 +42,18 @@ export async function getWixVisitorTokens(event: H3Event): Promise<Tokens | null
 }
 
 /** The visitor's authenticated fetch on the server: as `useWixVisitor().$fetch`, for this request's visitor. */
-export const wixVisitorFetch: (event: H3Event, ...args: Parameters<$Fetch>) => ReturnType<$Fetch> = (event, request, options) => {
-  event.context.wixVisitorFetch ??= createWixFetch(sessionOf(event), useRuntimeConfig(event).public.wixVisitor.apiBaseUrl as string)
-  return event.context.wixVisitorFetch(request, options)
+export const wixVisitorFetch: (event: H3Event, ...args: Parameters<$Fetch>) => ReturnType<$Fetch> = (event, request, options) =>
+  visitorFetchOf(event)(request, options)
+
+function visitorFetchOf(event: H3Event): $Fetch {
+  event.context.wixVisitorFetch ??= createWixFetch(sessionOf(event), visitorOptionsOf(event).apiBaseUrl)
+  return event.context.wixVisitorFetch
+}
+
+/**
+ * Creates a redirect session to a Wix-hosted page (checkout, login, ...) with this request's visitor or
+ * member token, renewing or minting first like any call; relative callback URLs are resolved against the site.
+ */
+export function createWixRedirectSession(event: H3Event, intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> {
+  return requestRedirectSession(visitorFetchOf(event), intent, callbacks, siteOrigin(event, visitorOptionsOf(event)))
 }

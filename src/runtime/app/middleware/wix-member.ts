@@ -1,0 +1,12 @@
+// Named route middleware `wix-member`: a page that needs a member sends anyone else through the login
+// and back to the page they asked for.
+import { defineNuxtRouteMiddleware, navigateTo, useRuntimeConfig } from '#imports'
+import { useWixVisitorStore } from '../stores/wixVisitor'
+import { authRoute, withQuery } from '../../auth-routes'
+import type { WixVisitorRuntimeOptions } from '../../types'
+
+export default defineNuxtRouteMiddleware((to) => {
+  if (useWixVisitorStore().tokens?.refreshToken.role === 'member') return
+  const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
+  return navigateTo(withQuery(authRoute(options, 'login'), { returnTo: to.fullPath }), { external: true })
+})

@@ -1,0 +1,105 @@
+// The server side of a member login: PKCE, the `state` check, the short-lived cookie that carries one
+// login attempt from the login route to the callback, and the rules for where the browser may be sent.
+import { deleteCookie, getCookie, getRequestHeader, getRequestURL, setCookie } from 'h3'
+import type { H3Event } from 'h3'
+import type { WixVisitorRuntimeOptions } from '../types'
+
+/** How long a login attempt may take, in seconds: the attempt's cookie lives as long. */
+export const LOGIN_ATTEMPT_SECONDS = 30 * 60
+const STATE = /^[\w-]{32}$/
+const COOKIE_PREFIX = 'wixLogin_'
+
+/** One login attempt, between the login route and the callback. */
+export interface LoginAttempt {
+  state: string
+  codeVerifier: string
+  codeChallenge: string
+  redirectUri: string
+  returnTo: string
+  /** Epoch seconds. */
+  startedAt: number
+}
+
+const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+const randomString = (bytes: number) => base64url(crypto.getRandomValues(new Uint8Array(bytes)))
+
+/** A new attempt: a 43-character PKCE verifier, its S256 challenge, and a random `state`. */
+export async function startLoginAttempt(returnTo: string, redirectUri: string): Promise<LoginAttempt> {
+  const codeVerifier = randomString(32)
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(codeVerifier))
+  return { state: randomString(24), codeVerifier, codeChallenge: base64url(new Uint8Array(digest)), redirectUri, returnTo, startedAt: Math.floor(Date.now() / 1000) }
+}
+
+/**
+ * `value` when it is a path on this site, else `/`. Refuses absolute URLs, `//host`, backslashes and
+ * their encoded forms, and anything a browser would read as another host once it drops tabs and newlines.
+ */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\\\s\p{Cc}]|%5c|%2f%2f|^\/%2f/iu.test(value)) return '/'
+  let url: URL
+  try {
+    url = new URL(value, 'http://site.invalid')
+  }
+  catch {
+    return '/'
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`
+  return url.origin === 'http://site.invalid' && !path.startsWith('//') ? path : '/'
+}
+
+/** The site's public origin: `siteUrl` when configured, else the request's own. */
+export function siteOrigin(event: H3Event, options: WixVisitorRuntimeOptions): string {
+  return options.siteUrl ? new URL(options.siteUrl).origin : getRequestURL(event).origin
+}
+
+/**
+ * `true` when the request comes from the site's own pages: the browser says so (`Sec-Fetch-Site`), or its
+ * `Origin` (or `Referer`) is the site's. Without any of them only a POST passes (a form or a script).
+ */
+export function isSameOriginRequest(event: H3Event, options: WixVisitorRuntimeOptions): boolean {
+  const fetchSite = getRequestHeader(event, 'sec-fetch-site')
+  if (fetchSite) return fetchSite === 'same-origin'
+  const from = getRequestHeader(event, 'origin') ?? getRequestHeader(event, 'referer')
+  if (!from) return event.method === 'POST'
+  try {
+    return new URL(from).origin === siteOrigin(event, options)
+  }
+  catch {
+    return false
+  }
+}
+
+/** Keeps the attempt in an httpOnly cookie of its own (named by its state), so parallel logins do not clash. */
+export function saveLoginAttempt(event: H3Event, options: WixVisitorRuntimeOptions, attempt: LoginAttempt): void {
+  const { state, codeVerifier, redirectUri, returnTo, startedAt } = attempt
+  setCookie(event, `${COOKIE_PREFIX}${state}`, JSON.stringify({ codeVerifier, redirectUri, returnTo, startedAt }), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.cookie ? options.cookie.secure : !import.meta.dev,
+    path: options.auth ? options.auth.prefix : '/',
+    maxAge: LOGIN_ATTEMPT_SECONDS,
+  })
+}
+
+/** A callback's attempt, or why there is none. The state is checked before anything else is read. */
+export type TakenAttempt = { attempt: Omit<LoginAttempt, 'codeChallenge'> } | { reason: 'state' | 'expired' }
+
+/** Reads and removes the attempt `state` names; a wrong, missing or tampered state finds none. */
+export function takeLoginAttempt(event: H3Event, options: WixVisitorRuntimeOptions, state: unknown): TakenAttempt {
+  if (typeof state !== 'string' || !STATE.test(state)) return { reason: 'state' }
+  const name = `${COOKIE_PREFIX}${state}`
+  const raw = getCookie(event, name)
+  if (!raw) return { reason: 'state' }
+  deleteCookie(event, name, { path: options.auth ? options.auth.prefix : '/', httpOnly: true, sameSite: 'lax' })
+  let stored: Record<string, unknown>
+  try {
+    stored = JSON.parse(raw)
+  }
+  catch {
+    return { reason: 'state' }
+  }
+  const { codeVerifier, redirectUri, returnTo, startedAt } = stored ?? {}
+  if (typeof codeVerifier !== 'string' || typeof redirectUri !== 'string' || typeof startedAt !== 'number') return { reason: 'state' }
+  if (!(Math.floor(Date.now() / 1000) - startedAt <= LOGIN_ATTEMPT_SECONDS)) return { reason: 'expired' }
+  return { attempt: { state, codeVerifier, redirectUri, returnTo: safeReturnTo(returnTo), startedAt } }
+}

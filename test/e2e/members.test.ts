@@ -1,0 +1,196 @@
+// Members and Wix-hosted pages in a real Chromium: login, logout and checkout through the stand-in's
+// hosted pages keep one session throughout, and the login routes refuse what they must.
+import { afterAll, describe, expect, it } from 'vitest'
+import { fetch, url } from '@nuxt/test-utils/e2e'
+import { startWixStandIn } from '../stand-in/wix-server'
+import { fingerprint } from '../../playground/shared/utils/fingerprint'
+import { hasChromium, serveFixture, sessionCookieOf } from './fixtures'
+import { useBrowserPage } from './browser-page'
+
+const wix = await startWixStandIn()
+afterAll(() => wix.close())
+await serveFixture('basic', wix)
+
+const session = (tokens: ReturnType<typeof wix.createMember>) => `wixSession=${encodeURIComponent(JSON.stringify({ clientId: wix.clientId, tokens }))}`
+
+describe('the login and logout routes over HTTP', () => {
+  it('refuse a logout by GET from another site, and one with no sign of where it came from', async () => {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://elsewhere.example' }, {}]) {
+      const response = await fetch('/_wix/auth/logout', { headers, redirect: 'manual' })
+      expect(response.status, JSON.stringify(headers)).toBe(403)
+    }
+    const crossSitePost = await fetch('/_wix/auth/logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, redirect: 'manual' })
+    expect(crossSitePost.status).toBe(403)
+  })
+
+  it('log a member out on a same-origin POST: the cookie is removed before the browser leaves for Wix', async () => {
+    wix.reset()
+    const member = wix.createMember()
+    const response = await fetch('/_wix/auth/logout?returnTo=/cart', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'cookie': session(member) }, redirect: 'manual' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toMatch(new RegExp(`^${wix.url}/_stand-in/hosted/`))
+    expect(sessionCookieOf(response)!.value).toBeNull()
+    expect(wix.state.redirectSessions).toHaveLength(1)
+    expect(wix.state.redirectSessions[0]!.authorization).toBe(member.accessToken.value)
+    expect((wix.state.redirectSessions[0]!.body as { callbacks: { postFlowUrl: string } }).callbacks.postFlowUrl)
+      .toBe(url('/_wix/auth/logout-callback?returnTo=%2Fcart'))
+  })
+
+  it('keep the member through a passing renewal failure, and announce the end when Wix refuses the refresh token', async () => {
+    wix.reset()
+    const member = wix.createMember(-10)
+    wix.fail(503, 1)
+    const kept = await fetch('/member-ended', { headers: { cookie: session(member) } })
+    const keptHtml = await kept.text()
+    expect(keptHtml).toMatch(/data-testid="role"[^>]*>\s*member/)
+    expect(sessionCookieOf(kept)).toBeUndefined()
+
+    wix.revoke(member.refreshToken.value)
+    const ended = await fetch('/member-ended', { headers: { cookie: session(member) } })
+    const html = await ended.text()
+    expect(html).toMatch(/data-testid="role"[^>]*>\s*visitor/)
+    expect(html).toMatch(/data-testid="logged-in"[^>]*>\s*no/)
+    expect(html).toContain('data-reason="member_ended"')
+    expect(html).toMatch(/data-testid="member-ended"[^>]*>\s*1/)
+    expect(sessionCookieOf(ended)!.value.tokens.refreshToken.role).toBe('visitor')
+    expect(wix.count('refresh_token')).toBe(2)
+    expect(wix.count('anonymous')).toBe(1)
+  })
+})
+
+describe.runIf(hasChromium)('members in the browser', () => {
+  const browser = useBrowserPage(wix)
+  const { visit, shown, cookieSession, localSession } = browser
+
+  /** Waits until the page the browser landed on is hydrated and its session work is done. */
+  async function landed() {
+    await browser.page.waitForFunction(() => (window as unknown as { useNuxtApp?: () => { isHydrating: boolean } }).useNuxtApp?.().isHydrating === false)
+    await browser.page.waitForLoadState('networkidle')
+    await browser.settled()
+  }
+  /** Follows the page to the stand-in's hosted page, then clicks `button` there and waits to be back. */
+  async function onWixPage(button: string, backAt: RegExp) {
+    await browser.page.waitForURL(`${wix.url}/_stand-in/hosted/**`)
+    await browser.page.locator(`#${button}`).click()
+    await browser.page.waitForURL(backAt)
+    await landed()
+  }
+  const storedValues = async () => JSON.stringify([await browser.context.cookies(), await localSession()])
+
+  it('logs in from a page with a cart and comes back as a member; reload keeps it, a second tab follows', async () => {
+    await visit('/')
+    await browser.page.getByTestId('add-tea').click()
+    await expect.poll(() => shown('cart-tea')).toMatch(/tea × 1/)
+    const other = await browser.openTab('/')
+
+    await browser.page.getByTestId('login').click()
+    await onWixPage('stand-in-login', new RegExp(`^${url('/')}$`))
+    expect(await shown('role')).toBe('member')
+    expect(await shown('logged-in')).toBe('yes')
+    expect(wix.count('authorization_code')).toBe(1)
+    expect(wix.count('anonymous')).toBe(1)
+    const member = await cookieSession()
+    expect(wix.isMember(member.tokens.refreshToken.value)).toBe(true)
+    await expect.poll(() => localSession()).toEqual(member)
+    await expect.poll(() => other.getByTestId('role').textContent()).toBe('member')
+
+    await visit('/', true)
+    expect(await shown('role')).toBe('member')
+    expect(wix.state.tokenRequests).toHaveLength(2)
+  })
+
+  it('logs out: back on returnTo as a new visitor, nothing of the member left in cookie or localStorage', async () => {
+    // The members' page sends a visitor through the login and back.
+    await browser.page.goto(url('/account'))
+    await onWixPage('stand-in-login', new RegExp(`^${url('/account')}$`))
+    expect(await shown('members-only')).toMatch(/Members' page/)
+    const member = (await cookieSession()).tokens
+    await browser.page.getByTestId('logout').click()
+    // Back on /account as a new visitor, which the members' page sends to the login again.
+    await browser.page.waitForURL(`${wix.url}/_stand-in/hosted/**`)
+    expect(wix.state.logouts).toHaveLength(1)
+    expect((await cookieSession()).tokens.refreshToken.role).toBe('visitor')
+    await visit('/')
+    expect(await shown('role')).toBe('visitor')
+    const values = await storedValues()
+    expect(values).not.toContain(member.refreshToken.value)
+    expect(values).not.toContain(member.accessToken.value)
+    expect(wix.count('anonymous')).toBe(2)
+  })
+
+  it('logs out from a page anyone may see and lands there as a new visitor', async () => {
+    await visit('/')
+    await browser.page.getByTestId('login').click()
+    await onWixPage('stand-in-login', new RegExp(`^${url('/')}$`))
+    const member = (await cookieSession()).tokens
+    await browser.page.getByTestId('logout').click()
+    await expect.poll(() => wix.state.logouts.length).toBe(1)
+    await browser.page.waitForURL(new RegExp(`^${url('/')}$`))
+    await landed()
+    expect(await shown('role')).toBe('visitor')
+    expect(await storedValues()).not.toContain(member.refreshToken.value)
+    expect((await localSession()).tokens).toEqual((await cookieSession()).tokens)
+    expect(wix.count('anonymous')).toBe(2)
+  })
+
+  it('comes back from checkout with wixMemberLoggedIn=true as a member, through a silent login', async () => {
+    await visit('/')
+    await browser.page.getByTestId('checkout').click()
+    await browser.page.waitForURL(`${wix.url}/_stand-in/hosted/**`)
+    await browser.page.locator('#stand-in-login-and-order').click()
+    await browser.page.waitForURL(new RegExp(`^${url('/')}\\?ordered=1$`))
+    await landed()
+    expect(await shown('role')).toBe('member')
+    expect(wix.state.orders).toEqual([{ checkoutId: 'playground-checkout', memberLoggedIn: true }])
+    expect(wix.count('authorization_code')).toBe(1)
+    const prompts = wix.state.redirectSessions.filter(entry => entry.intent === 'auth').map(entry => (entry.body as { auth: { prompt: string } }).auth.prompt)
+    expect(prompts).toEqual(['none'])
+  })
+
+  it('comes back from checkout with wixMemberLoggedIn=false as the same visitor', async () => {
+    await visit('/')
+    const visitor = await shown('visitor')
+    await browser.page.getByTestId('checkout').click()
+    await onWixPage('stand-in-place-order', new RegExp(`^${url('/')}\\?ordered=1&wixMemberLoggedIn=false$`))
+    expect(await shown('visitor')).toBe(visitor)
+    expect(await shown('role')).toBe('visitor')
+    expect(wix.count('authorization_code')).toBe(0)
+  })
+
+  it('keeps the visitor and its cart when the login is cancelled, and says why', async () => {
+    await visit('/')
+    await browser.page.getByTestId('add-tea').click()
+    await expect.poll(() => shown('cart-tea')).toMatch(/tea × 1/)
+    const visitor = await shown('visitor')
+    await browser.page.getByTestId('login').click()
+    await onWixPage('stand-in-cancel', /wixAuthError=access_denied/)
+    expect(await shown('visitor')).toBe(visitor)
+    expect(await shown('cart-tea')).toMatch(/tea × 1/)
+    expect(await browser.page.getByTestId('error').getAttribute('data-reason')).toBe('access_denied')
+    expect(wix.count('authorization_code')).toBe(0)
+  })
+
+  it('refuses a callback whose state was tampered with, before exchanging anything', async () => {
+    await visit('/')
+    const visitor = await shown('visitor')
+    await browser.page.getByTestId('login').click()
+    await browser.page.waitForURL(`${wix.url}/_stand-in/hosted/**`)
+    // The hosted page's login form, answered outside the browser: its redirect is the real callback URL.
+    const answer = await globalThis.fetch(`${browser.page.url()}/login`, { method: 'POST', redirect: 'manual' })
+    const tampered = new URL(answer.headers.get('location')!)
+    expect(tampered.searchParams.get('code')).toBeTruthy()
+    tampered.searchParams.set('state', 'A'.repeat(32))
+    await visit(`${tampered.pathname}${tampered.search}`)
+    expect(new URL(browser.page.url()).search).toBe('?wixAuthError=state')
+    expect(await shown('visitor')).toBe(visitor)
+    expect(wix.count('authorization_code')).toBe(0)
+  })
+
+  it('sends a login with returnTo on another site back to / on this one', async () => {
+    await visit('/')
+    await browser.page.goto(url('/_wix/auth/login?returnTo=https://elsewhere.example/steal'))
+    await onWixPage('stand-in-login', new RegExp(`^${url('/')}$`))
+    expect(await shown('role')).toBe('member')
+    expect(fingerprint((await cookieSession()).tokens.refreshToken.value)).toBe(await shown('visitor'))
+  })
+})
