@@ -27,7 +27,7 @@ export function useWixVisitor() {
   const router = useRouter()
   const { tokens, pending, error } = storeToRefs(store)
   // Read when needed, not on every call of the composable; it may run after an await, out of context.
-  const origin = () => options.siteUrl ? new URL(options.siteUrl).origin : nuxtApp.runWithContext(() => useRequestURL().origin)
+  const origin = () => options.siteUrl ? new URL(options.siteUrl).origin : (nuxtApp.runWithContext(() => useRequestURL()) as URL).origin
   const here = () => router.currentRoute.value.fullPath
 
   const createRedirectSession = (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> =>
