@@ -2,6 +2,7 @@
 // keep-the-visitor rule. Framework-free, so the app store and the Nitro utilities share it.
 import { hasRefreshToken, isAccessTokenExpired, requestRenewedTokens, requestVisitorTokens, validateTokens, WixTokenError } from './tokens'
 import type { TokenEndpoint } from './tokens'
+import { shareFlight } from './shared-flight'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
@@ -178,7 +179,9 @@ export class VisitorSession {
   }
 
   private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {
-    return this.flight(`refresh:${refresh.value}`, () => requestRenewedTokens(this.options, refresh), background)
+    // Concurrent requests of one visitor (pages, server routes) share one renewal per process.
+    const renewal = () => shareFlight(`refresh:${this.options.clientId}:${refresh.value}`, () => requestRenewedTokens(this.options, refresh))
+    return this.flight(`refresh:${refresh.value}`, renewal, background)
   }
 
   /** Renews the access token of `refreshToken` (default: the current one). Never falls back to a new visitor. */

@@ -154,6 +154,29 @@ describe('Nitro server utilities', () => {
   })
 })
 
+describe('concurrent requests of the same visitors', () => {
+  it('share one renewal per expired visitor across page renders and server routes', async () => {
+    const visitors = Array.from({ length: 50 }, () => wix.createVisitor())
+    const cookies = visitors.map(tokens => stored({ ...tokens, accessToken: { ...tokens.accessToken, expiresAt: 0 } }))
+    // Two requests a visitor at once: a page render and a server-route call. Slow renewals keep every
+    // visitor's first renewal in flight while its second request arrives, on a busy machine too.
+    wix.state.delay = 1500
+    const responses = await Promise.all(cookies.flatMap(cookie => [
+      fetch('/', { headers: { cookie } }),
+      fetch('/api/cart', { headers: { cookie } }),
+    ]))
+    expect(responses.map(response => response.status)).toEqual(responses.map(() => 200))
+    expect(wix.count('refresh_token')).toBe(50)
+    expect(wix.count('anonymous')).toBe(0)
+    expect(new Set(wix.state.tokenRequests.map(request => request.refreshToken)).size).toBe(50)
+    // Each response went out with its own visitor's renewed session.
+    responses.forEach((response, index) => {
+      const renewed = sessionCookieOf(response)!.value.tokens
+      expect(renewed.refreshToken.value).toBe(visitors[Math.floor(index / 2)]!.refreshToken.value)
+    })
+  })
+})
+
 describe('the @wix/sdk bridge during SSR', () => {
   it('sends the store\'s token with the SDK\'s call', async () => {
     const tokens = await visitorWithCart('tea')
