@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { STAND_IN_CLIENT_ID } from '../test/stand-in/wix-server'
+import { STAND_IN_CLIENT_ID } from '../src/testing'
 
 // Without a client id the playground talks to the project's local Wix stand-in (see modules/wix-stand-in.ts).
 const useStandIn = !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID

@@ -1,6 +1,6 @@
 // Starts the local Wix stand-in next to `nuxt dev` when no client id is configured.
 import { defineNuxtModule, useLogger } from '@nuxt/kit'
-import { startWixStandIn } from '../../test/stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 
 export default defineNuxtModule({
   meta: { name: 'wix-stand-in' },

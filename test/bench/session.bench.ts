@@ -6,7 +6,7 @@ import { ofetch } from 'ofetch'
 import { VisitorSession } from '../../src/runtime/session'
 import { decodeStoredSession, encodeStoredSession } from '../../src/runtime/stored-session'
 import { createWixFetch } from '../../src/runtime/wix-fetch'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 
 const wix = await startWixStandIn()
 afterAll(() => wix.close())

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { url } from '@nuxt/test-utils/e2e'
 import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import type { WixStandIn } from '../stand-in/wix-server'
+import type { WixStandIn } from '../../src/testing'
 import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from './fixtures'
 
 if (!hasChromium) {

@@ -1,7 +1,7 @@
 // The fixture app in a real Chromium: one visitor across SSR, hydration, reloads and lost cookies.
 import { afterAll, describe, expect, it } from 'vitest'
 import { url } from '@nuxt/test-utils/e2e'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { hasChromium, serveFixture } from './fixtures'
 import { useBrowserPage } from './browser-page'

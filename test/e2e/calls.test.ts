@@ -2,7 +2,7 @@
 // utilities of a backend-for-frontend route, and the @wix/sdk bridge.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { fetch } from '@nuxt/test-utils/e2e'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { serveFixture, sessionCookieOf } from './fixtures'
 

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
 import { setup } from '@nuxt/test-utils/e2e'
-import type { WixStandIn } from '../stand-in/wix-server'
+import type { WixStandIn } from '../../src/testing'
 
 export const fixtures = {
   basic: fileURLToPath(new URL('../fixtures/basic', import.meta.url)),

@@ -2,7 +2,7 @@
 // hosted pages keep one session throughout, and the login routes refuse what they must.
 import { afterAll, describe, expect, it } from 'vitest'
 import { fetch, url } from '@nuxt/test-utils/e2e'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { hasChromium, serveFixture, sessionCookieOf } from './fixtures'
 import { useBrowserPage } from './browser-page'

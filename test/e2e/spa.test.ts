@@ -1,7 +1,7 @@
 // The playground with `ssr: false` in a real Chromium: the browser alone keeps the visitor.
 import { afterAll, describe, expect, it } from 'vitest'
 import { fetch } from '@nuxt/test-utils/e2e'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { hasChromium, serveFixture, sessionCookieOf } from './fixtures'
 import { useBrowserPage } from './browser-page'

@@ -2,7 +2,7 @@
 // cookies get, counted at the stand-in token endpoint.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { fetch, startServer } from '@nuxt/test-utils/e2e'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { serveFixture, sessionCookieOf } from './fixtures'
 

@@ -22,7 +22,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`pack check: needs Node 22.18+ (found ${process.version}); run it with the repo's node_modules/.bin first in PATH.`)
   process.exit(1)
 }
-const { startWixStandIn, STAND_IN_CLIENT_ID } = await import(pathToFileURL(join(repo, 'test/stand-in/wix-server.ts')).href)
+// The client id only: each app's stand-in comes from its installed `nuxt-wix-visitor/testing`, as users get it.
+const { STAND_IN_CLIENT_ID } = await import(pathToFileURL(join(repo, 'src/testing/wix-stand-in.ts')).href)
 
 const children = new Set()
 let tmp, wix, interrupted
@@ -244,7 +245,11 @@ async function checkRow(row, tarball) {
   step(`[${row.id}] nuxt build`)
   await run('nuxt build', join(bin, 'nuxt'), ['build'], { cwd: dir, env, log: join(dir, 'build.log') })
 
-  step(`[${row.id}] Serving the app against the stand-in Wix server`)
+  step(`[${row.id}] Serving the app against the stand-in Wix server of nuxt-wix-visitor/testing`)
+  const installedModule = join(dir, 'node_modules/nuxt-wix-visitor')
+  const testingEntry = (await readJson(join(installedModule, 'package.json'))).exports?.['./testing']?.import
+  check('package.json exports ./testing', typeof testingEntry === 'string', `got ${testingEntry}`)
+  const { startWixStandIn } = await import(pathToFileURL(join(installedModule, testingEntry)).href)
   wix = await startWixStandIn()
   const port = await freePort()
   notInterrupted()
@@ -298,6 +303,8 @@ async function checkRow(row, tarball) {
   check('they do not name useWixClient', !declarations.some(text => text.includes('useWixClient')))
   const mentions = await filesContaining(join(dir, '.output'), '@wix/sdk')
   check('no file under .output mentions @wix/sdk', mentions.length === 0, mentions.slice(0, 5).join(', '))
+  const standIn = await filesContaining(join(dir, '.output'), 'Wix stand-in')
+  check('no file under .output holds the stand-in of nuxt-wix-visitor/testing', standIn.length === 0, standIn.slice(0, 5).join(', '))
 }
 
 function planRows() {

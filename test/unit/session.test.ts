@@ -3,7 +3,7 @@ import { VisitorSession } from '../../src/runtime/session'
 import type { VisitorSessionOptions } from '../../src/runtime/session'
 import { WixTokenError } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { rejectionOf } from './rejection'
 
 const SDK_EMPTY = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }

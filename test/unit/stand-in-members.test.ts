@@ -1,7 +1,7 @@
 // The stand-in's redirect sessions, hosted pages and authorization code grant, over real HTTP.
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { STAND_IN_CLIENT_ID, STAND_IN_MEMBER_COOKIE, STAND_IN_MEMBER_ID, startWixStandIn } from '../stand-in/wix-server'
+import { STAND_IN_CLIENT_ID, STAND_IN_MEMBER_COOKIE, STAND_IN_MEMBER_ID, startWixStandIn } from '../../src/testing'
 
 const standIn = await startWixStandIn()
 afterAll(() => standIn.close())

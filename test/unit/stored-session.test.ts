@@ -8,7 +8,7 @@ import {
 } from '../../src/runtime/stored-session'
 import { requestVisitorTokens } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 
 const CLIENT_ID = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9'
 const standIn = await startWixStandIn()

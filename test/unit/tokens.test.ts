@@ -10,7 +10,7 @@ import {
 } from '../../src/runtime/tokens'
 import type { TokenEndpoint } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
-import { startWixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
 import { rejectionOf } from './rejection'
 
 const standIn = await startWixStandIn()

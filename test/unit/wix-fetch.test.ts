@@ -5,8 +5,8 @@ import { FetchError } from 'ofetch'
 import { VisitorSession } from '../../src/runtime/session'
 import { createWixFetch, mayCarryToken } from '../../src/runtime/wix-fetch'
 import type { Tokens } from '../../src/runtime/types'
-import { startWixStandIn } from '../stand-in/wix-server'
-import type { WixStandIn } from '../stand-in/wix-server'
+import { startWixStandIn } from '../../src/testing'
+import type { WixStandIn } from '../../src/testing'
 
 let wix: WixStandIn
 let thirdParty: WixStandIn
