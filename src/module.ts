@@ -1,6 +1,7 @@
-import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
-import type { WixVisitorAuthOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
+import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
+import { COOKIE_DEFAULTS, optionProblems } from './runtime/options'
 
 export type {
   AccessToken,
@@ -9,6 +10,7 @@ export type {
   Tokens,
   TokensInput,
   WixVisitorAuthOptions,
+  WixVisitorBreakerOptions,
   WixVisitorCookieOptions,
   WixVisitorErrorInfo,
   WixVisitorLocalStorageOptions,
@@ -65,11 +67,21 @@ export interface ModuleOptions {
    * @default ''
    */
   siteUrl: string
+  /**
+   * The server's circuit breaker for the token endpoint: after `threshold` transient failures in a row,
+   * pages stop waiting for token requests for a cool-down. `false` turns it off. Server only; also
+   * `NUXT_WIX_VISITOR_BREAKER_THRESHOLD`, `_COOLDOWN`, `_MAX_COOLDOWN`.
+   * @default { threshold: 3, cooldown: 5000, maxCooldown: 60000 }
+   */
+  breaker: Partial<WixVisitorBreakerOptions> | false
 }
 
 declare module '@nuxt/schema' {
   interface PublicRuntimeConfig {
     wixVisitor: WixVisitorRuntimeOptions
+  }
+  interface RuntimeConfig {
+    wixVisitor: { breaker: WixVisitorBreakerOptions | false }
   }
 }
 
@@ -78,25 +90,6 @@ declare module '#app' {
     /** Wix refused a member's refresh token: the session is an anonymous visitor now (or none). */
     'wix-visitor:member-ended': () => void | Promise<void>
   }
-}
-
-const SAME_SITE = ['lax', 'strict', 'none']
-
-function checkOptions(options: WixVisitorRuntimeOptions): void {
-  const fail = (message: string): never => {
-    throw new Error(`nuxt-wix-visitor: ${message}`)
-  }
-  if (!/^https?:\/\/[^/]+/.test(options.apiBaseUrl)) fail(`wixVisitor.apiBaseUrl must be an absolute http(s) URL, got ${JSON.stringify(options.apiBaseUrl)}`)
-  if (!(options.renewBeforeExpiry >= 0)) fail('wixVisitor.renewBeforeExpiry must be a number of seconds >= 0')
-  if (!(options.timeout > 0)) fail('wixVisitor.timeout must be a number of milliseconds > 0')
-  if (options.cookie) {
-    if (!options.cookie.name) fail('wixVisitor.cookie.name must be a non-empty string')
-    if (!(options.cookie.maxAge > 0)) fail('wixVisitor.cookie.maxAge must be a number of seconds > 0')
-    if (!SAME_SITE.includes(options.cookie.sameSite)) fail(`wixVisitor.cookie.sameSite must be one of ${SAME_SITE.join(', ')}`)
-    if (options.cookie.sameSite === 'none' && !options.cookie.secure) fail('wixVisitor.cookie.sameSite \'none\' needs cookie.secure: true (browsers drop such a cookie otherwise)')
-  }
-  if (options.auth && !/^(?:\/[\w.~-]+)+$/.test(options.auth.prefix)) fail(`wixVisitor.auth.prefix must be a path such as '/_wix/auth', got ${JSON.stringify(options.auth.prefix)}`)
-  if (options.siteUrl && !/^https?:\/\/[^/]+\/?$/.test(options.siteUrl)) fail(`wixVisitor.siteUrl must be an origin such as 'https://shop.example', got ${JSON.stringify(options.siteUrl)}`)
 }
 
 export default defineNuxtModule<ModuleOptions>({
@@ -114,10 +107,11 @@ export default defineNuxtModule<ModuleOptions>({
     autoGenerate: true,
     renewBeforeExpiry: 60,
     timeout: 10_000,
-    cookie: { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax' },
+    cookie: { ...COOKIE_DEFAULTS },
     localStorage: {},
     auth: { prefix: '/_wix/auth' },
     siteUrl: '',
+    breaker: { threshold: 3, cooldown: 5000, maxCooldown: 60_000 },
   },
   async setup(options, nuxt) {
     const logger = useLogger('nuxt-wix-visitor')
@@ -129,14 +123,20 @@ export default defineNuxtModule<ModuleOptions>({
       // Secure except in development; always with SameSite=None, which browsers accept only so.
       secure: options.cookie.secure ?? (!nuxt.options.dev || options.cookie.sameSite === 'none'),
     }
+    const { breaker, ...publicOptions } = options
     const runtimeOptions = defu(publicConfig.wixVisitor, {
-      ...options,
+      ...publicOptions,
       cookie,
       auth: options.auth && { prefix: (options.auth.prefix ?? '/_wix/auth').replace(/\/+$/, '') },
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     }) as WixVisitorRuntimeOptions
-    checkOptions(runtimeOptions)
+    const problems = optionProblems(runtimeOptions)
+    if (problems.length) throw new Error(`nuxt-wix-visitor: ${problems.join('; ')}`)
     publicConfig.wixVisitor = runtimeOptions
+    // Server-only options stay out of the public runtime config, and out of every page.
+    const privateConfig = nuxt.options.runtimeConfig as { wixVisitor?: { breaker?: Partial<WixVisitorBreakerOptions> | false } }
+    privateConfig.wixVisitor = defu(privateConfig.wixVisitor, { breaker: breaker && { threshold: 3, cooldown: 5000, maxCooldown: 60_000, ...breaker } })
+    addServerPlugin(resolve('./runtime/server/plugins/start'))
 
     if (!runtimeOptions.clientId && !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID) {
       logger.warn('No client id: set `wixVisitor.clientId` in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID at run time. Until then every visitor token request fails.')

@@ -15,8 +15,8 @@ export interface VisitorSessionOptions extends TokenEndpoint {
   renewBeforeExpiry: number
   /** The session read from storage, if any. */
   tokens: Tokens | null
-  /** Writes every change of the session to storage; must not throw. */
-  persist: (tokens: Tokens | null) => void
+  /** Writes every change of the session to storage; must not throw. A string it answers says what went wrong. */
+  persist: (tokens: Tokens | null) => unknown
   /**
    * `false` makes a failed token request final for the session's lifetime: later callers get its error
    * at once. Server sessions live for one request, which should not wait on a failing endpoint twice.
@@ -69,8 +69,14 @@ export class VisitorSession {
   private commit(tokens: Tokens | null) {
     this.changes++
     this.tokens = tokens
-    this.options.persist(tokens)
+    this.persist()
     this.notify('tokens')
+  }
+
+  /** Writes the tokens to storage; a write that failed becomes the session's error, never an exception. */
+  private persist() {
+    const problem = this.options.persist(this.tokens)
+    if (typeof problem === 'string') this.report({ message: problem, status: null, transient: false, reason: 'storage' })
   }
 
   /** A change the app made: it wins over any request answer still out (see `flight`). */
@@ -81,7 +87,7 @@ export class VisitorSession {
 
   /** Writes the current tokens to storage again, e.g. where a stored copy is behind. */
   save(): void {
-    this.options.persist(this.tokens)
+    this.persist()
   }
 
   /**
@@ -107,8 +113,9 @@ export class VisitorSession {
         land(tokens)
         return tokens
       }, (error: unknown) => {
-        this.error = error instanceof WixTokenError
-          ? error.toInfo()
+        // By shape: the server's breaker belongs to the other copy of the runtime, with its own error class.
+        this.error = typeof (error as WixTokenError)?.toInfo === 'function'
+          ? (error as WixTokenError).toInfo()
           : { message: String((error as Error)?.message ?? error), status: null, transient: true }
         if (this.options.retryFailures === false) this.failures.set(key, error)
         throw error

@@ -7,6 +7,17 @@ export function encodeStoredSession(clientId: string, tokens: Tokens): string {
   return JSON.stringify({ clientId, tokens })
 }
 
+/** What a browser keeps of one cookie at most: name, value and attributes. */
+export const COOKIE_LIMIT = 4096
+
+/** Why the stored `value` cannot go into the cookie `name`: too large with its attributes; else `undefined`. */
+export function cookieSizeProblem(name: string, value: string, domain = ''): string | undefined {
+  // Path, Max-Age, SameSite and Secure take under 100 bytes.
+  const size = name.length + 1 + encodeURIComponent(value).length + 100 + domain.length
+  if (size <= COOKIE_LIMIT) return undefined
+  return `nuxt-wix-visitor: the session (about ${size} bytes with its attributes) is over the ${COOKIE_LIMIT} bytes a cookie may hold, so the cookie was not written`
+}
+
 /**
  * Reads a stored value back. Accepts `{ clientId, tokens }` and a bare `Tokens` JSON (as Wix's Next.js
  * templates write it). Anything else, or a session of another client id, reads as `null`: never a throw.

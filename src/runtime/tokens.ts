@@ -14,14 +14,20 @@ export class WixTokenError extends Error {
    * `invalid_client`): likely a setup error, so a session without a mint to try keeps its visitor.
    */
   readonly invalidClient: boolean
+  /** Milliseconds the endpoint asked to wait (its Retry-After), if it said. */
+  readonly retryAfter?: number
+  /** A short code for the kind of failure, such as `breaker_open`. */
+  readonly reason?: string
 
-  constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string, invalidClient?: boolean }) {
+  constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string, invalidClient?: boolean, retryAfter?: number, reason?: string }) {
     super(message)
     this.name = 'WixTokenError'
     this.status = info.status ?? null
     this.transient = info.transient
     this.requestId = info.requestId
     this.invalidClient = info.invalidClient ?? false
+    this.retryAfter = info.retryAfter
+    this.reason = info.reason
   }
 
   /** `true` when Wix refused the request for good (400, 401, 403): on a refresh, the visitor behind it is gone. */
@@ -30,7 +36,7 @@ export class WixTokenError extends Error {
   }
 
   toInfo(): WixVisitorErrorInfo {
-    return { message: this.message, status: this.status, transient: this.transient }
+    return { message: this.message, status: this.status, transient: this.transient, ...this.reason && { reason: this.reason } }
   }
 }
 
@@ -95,6 +101,16 @@ export interface TokenEndpoint {
   apiBaseUrl: string
   /** Milliseconds before a request counts as a (transient) failure. */
   timeout: number
+  /** Sends every grant through a circuit breaker (the server's); none in the browser. */
+  breaker?: { run: <T>(request: () => Promise<T>) => Promise<T> }
+}
+
+/** Milliseconds of a Retry-After header (seconds or an HTTP date), or `undefined`. */
+function retryAfterOf(headers: Headers): number | undefined {
+  const value = headers.get('retry-after')?.trim()
+  if (!value) return undefined
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now()
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined
 }
 
 interface TokenResponse {
@@ -121,6 +137,7 @@ function toTokenError(error: unknown, grant: string, secrets: string[]): WixToke
       transient: status >= 500 || TRANSIENT_STATUSES.has(status),
       requestId: error.response.headers.get('x-wix-request-id') ?? undefined,
       invalidClient,
+      retryAfter: retryAfterOf(error.response.headers),
     })
   }
   // ofetch wraps an aborted request in a FetchError; the TimeoutError is its cause.
@@ -129,7 +146,11 @@ function toTokenError(error: unknown, grant: string, secrets: string[]): WixToke
   return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant ${reason}`, { transient: true })
 }
 
-async function postGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
+function postGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
+  return endpoint.breaker ? endpoint.breaker.run(() => sendGrant(endpoint, body)) : sendGrant(endpoint, body)
+}
+
+async function sendGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
   if (!endpoint.clientId) {
     throw new WixTokenError(
       'nuxt-wix-visitor: no client id configured; set wixVisitor.clientId in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID',

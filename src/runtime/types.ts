@@ -63,6 +63,16 @@ export interface WixVisitorLocalStorageOptions {
   key?: string
 }
 
+/** Options of the server's circuit breaker for the token endpoint. */
+export interface WixVisitorBreakerOptions {
+  /** Transient failures in a row (network, timeout, 408, 425, 429, 5xx) that open it. @default 3 */
+  threshold: number
+  /** Milliseconds of the first cool-down, doubled at each reopening, with jitter; a Retry-After answer sets it. @default 5000 */
+  cooldown: number
+  /** Milliseconds no cool-down exceeds. @default 60000 */
+  maxCooldown: number
+}
+
 /** Options of the login, callback and logout routes the module registers. */
 export interface WixVisitorAuthOptions {
   /** Path prefix of the routes: `{prefix}/login`, `/callback`, `/logout`, `/logout-callback`. @default '/_wix/auth' */

@@ -242,6 +242,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     failure: null as Failure | null,
     /** The JSON body a failing token request answers with. */
     failureBody: { message: 'stand-in failure' } as Record<string, unknown>,
+    /** Headers a failing token request answers with, such as `retry-after`. */
+    failureHeaders: {} as Record<string, string>,
     /** How many token requests still fail; `Infinity` until `recover()`. */
     failuresLeft: 0,
     /** A status the cart API answers every request with, whatever the token; `null` to answer normally. */
@@ -253,8 +255,8 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     orders: [] as OrderRecord[],
   }
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'x-wix-request-id': randomUUID() })
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'x-wix-request-id': randomUUID(), ...headers })
     res.end(JSON.stringify(body))
   }
 
@@ -346,7 +348,7 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     if (state.failure !== null && state.failuresLeft > 0) {
       state.failuresLeft--
       if (state.failure === 'down') return req.socket.destroy()
-      return send(res, state.failure, state.failureBody)
+      return send(res, state.failure, state.failureBody, state.failureHeaders)
     }
     if (!clientIds.has(request.clientId)) return send(res, 400, { message: 'appId is not a valid GUID' })
     if (request.grantType === 'anonymous') {
@@ -532,11 +534,12 @@ export async function startWixStandIn(options: WixStandInOptions = {}) {
     count(grantType: 'anonymous' | 'refresh_token' | 'authorization_code') {
       return state.tokenRequests.filter(request => request.grantType === grantType).length
     },
-    /** Makes the next `times` token requests fail (default: all until `recover()`), answering `body` to a status. */
-    fail(failure: Failure, times = Infinity, body: Record<string, unknown> = { message: 'stand-in failure' }) {
+    /** Makes the next `times` token requests fail (default: all until `recover()`), answering `body` and `headers` to a status. */
+    fail(failure: Failure, times = Infinity, body: Record<string, unknown> = { message: 'stand-in failure' }, headers: Record<string, string> = {}) {
       state.failure = failure
       state.failuresLeft = times
       state.failureBody = body
+      state.failureHeaders = headers
     },
     recover() {
       state.apiFailure = null

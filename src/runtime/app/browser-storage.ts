@@ -1,5 +1,6 @@
 // The browser's copies of the session: the cookie the server also reads, and localStorage.
-import { decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { cookieSizeProblem, decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { usableCookie } from '../options'
 import type { Tokens, WixVisitorRuntimeOptions } from '../types'
 
 /** The localStorage key: the configured one, or one scoped by client id. */
@@ -56,11 +57,15 @@ export function readSharedSession(options: WixVisitorRuntimeOptions, absentMeans
   return decodeStoredSession(raw, options.clientId) ?? readCookieSession(options)
 }
 
-/** Writes the session (or its absence) to the cookie and to localStorage, as configured. Never throws. */
-export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: Tokens | null): void {
+/**
+ * Writes the session (or its absence) to the cookie and to localStorage, as configured. Never throws:
+ * answers what could not be written (a session over the size a cookie may hold), if anything.
+ */
+export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: Tokens | null): string | undefined {
   const value = tokens && encodeStoredSession(options.clientId, tokens)
-  const { cookie } = options
-  if (cookie) {
+  const cookie = usableCookie(options.cookie)
+  const problem = cookie && value ? cookieSizeProblem(cookie.name, value, cookie.domain) : undefined
+  if (cookie && !problem) {
     const attributes = [
       `Path=${cookie.path}`,
       `Max-Age=${value ? cookie.maxAge : 0}`,
@@ -71,7 +76,7 @@ export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: T
     document.cookie = [`${encodeURIComponent(cookie.name)}=${value ? encodeURIComponent(value) : ''}`, ...attributes].join('; ')
   }
   const key = localStorageKey(options)
-  if (!key) return
+  if (!key) return problem
   try {
     if (value) window.localStorage.setItem(key, value)
     else window.localStorage.removeItem(key)
@@ -79,4 +84,5 @@ export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: T
   catch {
     // Storage can be full or blocked (private mode); the cookie still carries the session.
   }
+  return problem
 }

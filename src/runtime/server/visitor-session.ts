@@ -2,8 +2,10 @@
 // handlers and the page render of the same request share one visitor and one flight.
 import { deleteCookie, getCookie, setCookie } from 'h3'
 import type { H3Event } from 'h3'
-import { decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { cookieSizeProblem, decodeStoredSession, encodeStoredSession } from '../stored-session'
 import { VisitorSession } from '../session'
+import { usableCookie } from '../options'
+import { runningBreaker } from '../breaker'
 import type { Tokens, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from '../types'
 
 declare module 'h3' {
@@ -24,14 +26,22 @@ function forwardSessionCookie(event: H3Event, name: string, value: string | null
   headers.cookie = [...others, ...(value === null ? [] : [`${prefix}${encodeURIComponent(value)}`])].join('; ')
 }
 
-function writeSessionCookie(event: H3Event, cookie: WixVisitorCookieOptions, clientId: string, tokens: Tokens | null) {
+/** Writes the session cookie; answers what went wrong instead of throwing into the request. */
+function writeSessionCookie(event: H3Event, cookie: WixVisitorCookieOptions, clientId: string, tokens: Tokens | null): string | undefined {
   const value = tokens && encodeStoredSession(clientId, tokens)
-  forwardSessionCookie(event, cookie.name, value)
-  // A cookie changed after the response has started can no longer reach the browser.
-  if (event.node?.res?.headersSent) return
-  const attributes = { path: cookie.path, domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: false }
-  if (value) setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
-  else deleteCookie(event, cookie.name, attributes)
+  const tooLarge = value ? cookieSizeProblem(cookie.name, value, cookie.domain) : undefined
+  if (tooLarge) return tooLarge
+  try {
+    forwardSessionCookie(event, cookie.name, value)
+    // A cookie changed after the response has started can no longer reach the browser.
+    if (event.node?.res?.headersSent) return
+    const attributes = { path: cookie.path, domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: false }
+    if (value) setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
+    else deleteCookie(event, cookie.name, attributes)
+  }
+  catch (error) {
+    return `nuxt-wix-visitor: the session cookie could not be written (${(error as Error)?.message ?? error})`
+  }
 }
 
 const SHARING_RULES = ['cache', 'swr', 'isr', 'prerender'] as const
@@ -47,13 +57,15 @@ export function isSharedResponse(event: H3Event): boolean {
  * empty session that neither reads the cookie, nor mints, nor writes: no visitor is baked into it.
  */
 export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
-  const cookie = isSharedResponse(event) ? false : options.cookie
-  event.context.wixVisitorSession ??= new VisitorSession({
+  if (event.context.wixVisitorSession) return event.context.wixVisitorSession
+  const cookie = isSharedResponse(event) ? false : usableCookie(options.cookie)
+  event.context.wixVisitorSession = new VisitorSession({
     ...options,
     autoGenerate: options.autoGenerate && !!cookie,
     tokens: cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null,
-    persist: tokens => cookie && writeSessionCookie(event, cookie, options.clientId, tokens),
+    persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,
+    breaker: runningBreaker(),
   })
   return event.context.wixVisitorSession
 }
