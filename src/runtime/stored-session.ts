@@ -39,6 +39,17 @@ export function decodeStoredSession(raw: string | null | undefined, clientId: st
   return parseTokens(value)
 }
 
+/**
+ * A short, non-secret marker of a session's visitor (a 32-bit FNV-1a hash of the refresh token, as hex):
+ * enough for the page to tell which visitor the server rendered, nothing to recover a token from.
+ */
+export function visitorMarker(tokens: Tokens | null): string | null {
+  if (!tokens) return null
+  let hash = 0x811C9DC5
+  for (const char of tokens.refreshToken.value) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193)
+  return (hash >>> 0).toString(16).padStart(8, '0')
+}
+
 /** `true` when both hold the same visitor: the same refresh token. */
 export function isSameVisitor(a: Tokens | null, b: Tokens | null): boolean {
   return !!a && !!b && a.refreshToken.value === b.refreshToken.value

@@ -1,6 +1,6 @@
 // The visitor session of one server request: read from the cookie once, kept on the event, so Nitro
 // handlers and the page render of the same request share one visitor and one flight.
-import { deleteCookie, getCookie, setCookie } from 'h3'
+import { deleteCookie, getCookie, getRequestHost, getRequestProtocol, setCookie } from 'h3'
 import type { H3Event } from 'h3'
 import { cookieSizeProblem, decodeStoredSession, encodeStoredSession } from '../stored-session'
 import { VisitorSession } from '../session'
@@ -52,6 +52,25 @@ export function isSharedResponse(event: H3Event): boolean {
   return !!import.meta.prerender || SHARING_RULES.some(rule => routeRules[rule])
 }
 
+const WARNED = Symbol.for('nuxt-wix-visitor:warned-secure-over-http')
+
+/**
+ * `true` when the browser will drop the cookie: `Secure` on a plain-HTTP request to a host other than
+ * localhost. Said once per process in the server log; such requests mint nothing on the server, so a
+ * browser that never keeps the cookie does not cost a new visitor on every page view.
+ */
+function dropsSecureCookie(event: H3Event, cookie: WixVisitorCookieOptions): boolean {
+  if (!cookie.secure || getRequestProtocol(event) === 'https') return false
+  const host = getRequestHost(event).replace(/:\d+$/, '')
+  if (host === 'localhost' || host === '127.0.0.1' || host === '[::1]') return false
+  const holder = globalThis as { [WARNED]?: boolean }
+  if (!holder[WARNED]) {
+    holder[WARNED] = true
+    console.warn(`[nuxt-wix-visitor] the session cookie is Secure, but ${host} is served over plain HTTP, where browsers drop it: serve the site over HTTPS (or behind a proxy that sends X-Forwarded-Proto: https), or set wixVisitor.cookie.secure to false. Until then the server mints no visitors and the browser keeps the session in localStorage.`)
+  }
+  return true
+}
+
 /**
  * The request's visitor session, created from the session cookie on first use. A shared response gets an
  * empty session that neither reads the cookie, nor mints, nor writes: no visitor is baked into it.
@@ -61,7 +80,7 @@ export function useRequestVisitorSession(event: H3Event, options: WixVisitorRunt
   const cookie = isSharedResponse(event) ? false : usableCookie(options.cookie)
   event.context.wixVisitorSession = new VisitorSession({
     ...options,
-    autoGenerate: options.autoGenerate && !!cookie,
+    autoGenerate: options.autoGenerate && !!cookie && !dropsSecureCookie(event, cookie),
     tokens: cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null,
     persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,

@@ -3,7 +3,7 @@
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
-import { chooseStoredSession, isSameSession, isSameVisitor } from '../../stored-session'
+import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
@@ -25,7 +25,11 @@ export default defineNuxtPlugin({
     const store = useWixVisitorStore()
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)
-    const rendered = store.resolvedOnServer ? cookie : null
+    // What the server rendered: the cookie, if it holds that visitor. A marker with no cookie at all means
+    // the Set-Cookie never reached this browser (Secure over plain HTTP, too large, blocked).
+    const marker = store.renderedVisitor
+    const rendered = marker ? [cookie, local].find(stored => visitorMarker(stored) === marker) ?? null : null
+    const cookieLost = !!marker && !cookie && !!options.cookie
     const unchanged = (a: Tokens | null, b: Tokens | null) => a === b || isSameSession(a, b)
     // Token calls use the visitor this browser keeps from the start, even during hydration.
     store.resume(chooseStoredSession(cookie, local, store.mintedOnServer))
@@ -38,8 +42,12 @@ export default defineNuxtPlugin({
       catch {
         // The failure is in store.error; the next call tries again.
       }
-      // The server rendered another visitor's data: fetch it again for the visitor that won.
-      if (rendered && !isSameVisitor(rendered, store.tokens)) await refreshNuxtData()
+      if (cookieLost) {
+        store.report({ message: 'nuxt-wix-visitor: the session cookie the server set did not reach this browser (a Secure cookie over plain HTTP, a cookie over the size limit, or a blocked cookie); the session lives in localStorage only', status: null, transient: false, reason: 'cookie_lost' })
+      }
+      // The server rendered the data of another visitor, or of none (its token request failed): fetch it
+      // again for the visitor the browser has now.
+      if (marker !== undefined && marker !== visitorMarker(store.tokens)) await refreshNuxtData()
       followWixReturn()
     }
 

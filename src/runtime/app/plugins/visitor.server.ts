@@ -4,6 +4,7 @@ import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor-session'
 import { AUTH_ERROR_PARAM, authErrorOf } from '../../auth-routes'
+import { visitorMarker } from '../../stored-session'
 import type { WixVisitorRuntimeOptions } from '../../types'
 
 export default defineNuxtPlugin({
@@ -29,7 +30,7 @@ export default defineNuxtPlugin({
     }
     // Said once the render is done, so a session the page itself created counts too.
     nuxtApp.hooks.hookOnce('app:rendered', () => {
-      store.resolvedOnServer = !!store.tokens
+      store.renderedVisitor = visitorMarker(store.tokens)
       store.mintedOnServer = !session.initialTokens && !!store.tokens
     })
   },

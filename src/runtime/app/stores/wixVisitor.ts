@@ -29,8 +29,11 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
   const error = shallowRef<WixVisitorErrorInfo | null>(session.error)
   /** Set by the server when it minted this response's visitor for lack of a stored session. */
   const mintedOnServer = ref(false)
-  /** Set by the server when it resolved this response's visitor, so the browser starts from the same cookie. */
-  const resolvedOnServer = ref(false)
+  /**
+   * Set by the server once it rendered the page: the marker of the visitor it rendered (see `visitorMarker`),
+   * `null` when it rendered none; `undefined` when no server rendered for this visitor (shared or client-only pages).
+   */
+  const renderedVisitor = ref<string | null | undefined>(undefined)
 
   // While the page hydrates, the state shows what the server rendered, whatever the session does meanwhile.
   let hydrating = false
@@ -57,7 +60,7 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     pending,
     error,
     mintedOnServer,
-    resolvedOnServer,
+    renderedVisitor,
     /** The current tokens (a copy), or `null`. */
     getTokens: (): Tokens | null => session.getTokens(),
     /** Makes tokens read from storage active without writing them back (used by the client plugin). */

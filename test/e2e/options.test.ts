@@ -1,0 +1,74 @@
+// Options that arrive through the environment at run time are checked at server start; unusable cookie
+// values never reach a response as an exception: the defaults stand in.
+import { afterAll, describe, expect, it } from 'vitest'
+import { request } from 'node:http'
+import { fetch, url } from '@nuxt/test-utils/e2e'
+import { startWixStandIn } from '../../src/testing'
+import { serveFixture } from './fixtures'
+
+const wix = await startWixStandIn()
+afterAll(() => wix.close())
+await serveFixture('basic', wix, {
+  NUXT_PUBLIC_WIX_VISITOR_COOKIE_NAME: 'bad name;',
+  NUXT_PUBLIC_WIX_VISITOR_COOKIE_SAME_SITE: 'sideways',
+  NUXT_PUBLIC_WIX_VISITOR_COOKIE_MAX_AGE: '-5',
+})
+
+describe('cookie options from the environment that no browser would take', () => {
+  it('render the page and write the session cookie with the defaults in their place', async () => {
+    // The test server's readiness probe rendered a page already.
+    wix.reset()
+    const response = await fetch('/')
+    expect(response.status).toBe(200)
+    expect(wix.count('anonymous')).toBe(1)
+    const cookie = response.headers.getSetCookie().find(value => value.startsWith('wixSession='))
+    expect(cookie).toBeDefined()
+    expect(cookie).toMatch(/SameSite=Lax/i)
+    expect(cookie).toMatch(/Max-Age=2592000/)
+    const html = await response.text()
+    expect(html).toContain('data-testid="visitor"')
+    expect(html).not.toContain('data-testid="error"')
+  })
+
+  it('serve a server route the same way', async () => {
+    const response = await fetch('/api/cart')
+    expect(response.status).toBe(200)
+    expect(response.headers.getSetCookie().some(value => value.startsWith('wixSession='))).toBe(true)
+  })
+})
+
+/** A GET with the Host header of a public site, which fetch() does not let a caller set. */
+function getAs(host: string, headers: Record<string, string> = {}) {
+  const target = new URL(url('/'))
+  return new Promise<{ status: number, setCookie: string[], html: string }>((resolve, reject) => {
+    const req = request({ host: target.hostname, port: target.port, path: '/', headers: { host, ...headers } }, (res) => {
+      let html = ''
+      res.setEncoding('utf8')
+      res.on('data', chunk => (html += chunk))
+      res.on('end', () => resolve({ status: res.statusCode!, setCookie: res.headers['set-cookie'] ?? [], html }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('a Secure session cookie on a site served over plain HTTP', () => {
+  it('mints nothing on the server, where the browser would drop the cookie, and the page still renders', async () => {
+    wix.reset()
+    for (let i = 0; i < 3; i++) {
+      const { status, setCookie, html } = await getAs('shop.example')
+      expect(status).toBe(200)
+      expect(setCookie.filter(value => value.startsWith('wixSession='))).toEqual([])
+      expect(html).toContain('data-testid="no-session"')
+    }
+    expect(wix.count('anonymous')).toBe(0)
+  })
+
+  it('mints as usual behind a proxy that says the request came over HTTPS', async () => {
+    wix.reset()
+    const { status, setCookie } = await getAs('shop.example', { 'x-forwarded-proto': 'https' })
+    expect(status).toBe(200)
+    expect(setCookie.some(value => value.startsWith('wixSession='))).toBe(true)
+    expect(wix.count('anonymous')).toBe(1)
+  })
+})
