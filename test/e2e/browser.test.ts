@@ -66,6 +66,17 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(await shown('visitor')).toBe(fingerprint((await cookieSession()).tokens.refreshToken.value))
   })
 
+  it('loads the data the server could not, once the browser has the visitor the server failed to mint', async () => {
+    wix.fail('down', 1)
+    await visit('/')
+    // The server rendered the cart's failure; the browser's new visitor gets its cart fetched again.
+    await expect.poll(() => browser.page.getByTestId('cart-empty').count()).toBe(1)
+    expect(await browser.page.getByTestId('cart-error').count()).toBe(0)
+    const cartCalls = wix.state.apiRequests.filter(request => request.path.startsWith('/ecom/v1/carts/current'))
+    expect(cartCalls.map(request => request.status)).toEqual([200])
+    expect(cartCalls[0]!.authorization).toBe((await cookieSession()).tokens.accessToken.value)
+  })
+
   it('hydrates without a mismatch when a renewal on the server failed for a moment, keeping the visitor', async () => {
     await visit('/')
     const visitor = await shown('visitor')
