@@ -25,10 +25,16 @@ export interface VisitorSessionOptions extends TokenEndpoint {
   /**
    * Runs a mint the session makes by itself so that it excludes other sessions sharing the same storage
    * (the browser's other tabs); may answer with a visitor one of them stored meanwhile instead. `mint`
-   * resolves once its visitor is active and persisted, or dropped because the session moved on meanwhile,
-   * so what storage holds when `mintExclusively` lets go is what this session uses.
+   * sends the grant; `land` makes its visitor active and persisted (unless the session moved on
+   * meanwhile), so what storage holds when `mintExclusively` lets go is what this session uses.
    */
-  mintExclusively?: (mint: () => Promise<Tokens>, replacing: Tokens | null) => Promise<Tokens>
+  mintExclusively?: (mint: ExclusiveMint, replacing: Tokens | null) => Promise<Tokens>
+}
+
+/** A mint made under `mintExclusively`: the grant, and the move that makes its answer the session. */
+export interface ExclusiveMint {
+  request: () => Promise<Tokens>
+  land: (tokens: Tokens) => void
 }
 
 export class VisitorSession {
@@ -45,6 +51,8 @@ export class VisitorSession {
   /** Counts every change: an answer to a request the session made by itself lands only if nothing changed. */
   private changes = 0
   private readonly listeners = new Set<(change: SessionChange) => void>()
+  /** The refresh token of the last visitor this session minted. */
+  private minted: string | null = null
 
   constructor(private readonly options: VisitorSessionOptions) {
     this.tokens = options.tokens
@@ -174,15 +182,20 @@ export class VisitorSession {
     const replacing = this.tokens
     // An exclusive mint may end with another tab's visitor, or none: the app's own mints never share it.
     return this.flight(exclusive ? 'anonymous:exclusive' : 'anonymous', (land) => {
-      const request = () => requestVisitorTokens(this.options)
+      const request = () => requestVisitorTokens(this.options).then((tokens) => {
+        this.minted = tokens.refreshToken.value
+        return tokens
+      })
       if (!exclusive) return request()
       // The new visitor becomes active and stored before the exclusive section ends, so the other tabs find
       // it there, unless this session followed another tab meanwhile; then it is dropped, and nothing stored.
-      return exclusive(() => request().then((tokens) => {
-        land(tokens)
-        return tokens
-      }), replacing)
+      return exclusive({ request, land }, replacing)
     }, background)
+  }
+
+  /** `true` when `tokens` hold the visitor this session minted last: new, with nothing of its own yet. */
+  isOwnMint(tokens: Tokens | null): boolean {
+    return !!tokens && tokens.refreshToken.value === this.minted
   }
 
   private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {

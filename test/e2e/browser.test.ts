@@ -66,6 +66,29 @@ describe.runIf(hasChromium)('in the browser', () => {
     expect(await shown('visitor')).toBe(fingerprint((await cookieSession()).tokens.refreshToken.value))
   })
 
+  for (const answeredFirst of ['first', 'second'] as const) {
+    it(`gives a cookie-less browser one visitor when a page rendered in the browser and its server route both start one (${answeredFirst} grant answered first)`, async () => {
+      const releases = [wix.holdNext(), wix.holdNext()]
+      await browser.page.goto(url('/spa-route'))
+      // The tab's mint and the route's mint are both out, held at the stand-in.
+      await expect.poll(() => wix.state.tokenRequests.length).toBe(2)
+      const [early, late] = answeredFirst === 'first' ? releases : [...releases].reverse()
+      early!()
+      await expect.poll(async () => !!(await cookieSession())).toBe(true)
+      late!()
+      await expect.poll(() => browser.page.getByTestId('route-visitor').textContent()).not.toBe('')
+      await settled()
+      await expect.poll(async () => (await cookieSession())?.tokens.refreshToken.value).toBe((await localSession())?.tokens.refreshToken.value)
+      const kept = (await cookieSession()).tokens.refreshToken.value
+      await expect.poll(() => shown('visitor')).toBe(fingerprint(kept))
+
+      await visit('/spa-route', true)
+      expect(await shown('visitor')).toBe(fingerprint(kept))
+      expect((await localSession()).tokens.refreshToken.value).toBe(kept)
+      expect(wix.count('anonymous')).toBe(2)
+    })
+  }
+
   it('loads the data the server could not, once the browser has the visitor the server failed to mint', async () => {
     wix.fail('down', 1)
     await visit('/')

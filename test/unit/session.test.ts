@@ -614,7 +614,8 @@ describe('sessions sharing storage (browser tabs)', () => {
     let persistedInside: (Tokens | null)[] = []
     const { session, persisted } = createSession({
       mintExclusively: async (mint) => {
-        const minted = await mint()
+        const minted = await mint.request()
+        mint.land(minted)
         persistedInside = [...persisted]
         return minted
       },
@@ -628,7 +629,11 @@ describe('sessions sharing storage (browser tabs)', () => {
 
   it('an exclusive mint that another tab\'s visitor overtook is neither used nor persisted', async () => {
     const shared = standIn.createVisitor()
-    const { session, persisted } = createSession({ mintExclusively: mint => mint() })
+    const { session, persisted } = createSession({ mintExclusively: async (mint) => {
+      const minted = await mint.request()
+      mint.land(minted)
+      return minted
+    } })
     const waiting = session.getAccessToken()
     session.follow(shared)
     expect(await waiting).toBe(shared.accessToken.value)

@@ -5,6 +5,7 @@ import { useWixVisitorStore } from '../stores/wixVisitor'
 import { localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
+import { isAccessTokenExpired } from '../../tokens'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -77,6 +78,23 @@ export default defineNuxtPlugin({
         store.follow(shared)
         if (!isSameVisitor(shared, current)) void refreshWhenHydrated()
       })
+    }
+
+    // Both this tab and one of the app's server routes may mint for a browser that had no cookie. When the
+    // route's Set-Cookie lands after this tab's own new visitor, the tab takes the route's visitor (the
+    // route may have put things in its cart) and stores it for the other tabs; an older visitor stays.
+    const adoptServerVisitor = () => {
+      const current = store.getTokens()
+      if (!store.isOwnMint(current)) return
+      const arrived = readCookieSession(options)
+      if (!arrived || isSameVisitor(arrived, current) || isAccessTokenExpired(arrived)) return
+      store.follow(arrived)
+      store.save()
+      void refreshWhenHydrated()
+    }
+    if (options.cookie) {
+      (globalThis as { cookieStore?: EventTarget }).cookieStore?.addEventListener('change', adoptServerVisitor)
+      window.addEventListener('focus', adoptServerVisitor)
     }
 
     if (!nuxtApp.payload.serverRendered) {

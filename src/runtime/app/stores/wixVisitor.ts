@@ -69,6 +69,8 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     follow: (shared: Tokens | null): void => session.follow(shared),
     /** Shows `error` as the session's error, e.g. a login's outcome (used by the plugins). */
     report: (failure: WixVisitorErrorInfo): void => session.report(failure),
+    /** `true` when `tokens` hold the visitor this app instance minted last (used by the client plugin). */
+    isOwnMint: (candidate: Tokens | null): boolean => session.isOwnMint(candidate),
     /** Writes the current tokens to the cookie and localStorage again (used by the client plugin). */
     save: (): void => session.save(),
     /** Shows `rendered` until `endHydration()`, so hydration matches the server's HTML. */
