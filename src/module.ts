@@ -2,6 +2,7 @@ import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerI
 import { defu } from 'defu'
 import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
 import { COOKIE_DEFAULTS, optionProblems } from './runtime/options'
+import { setupDevtools } from './devtools'
 
 export type {
   AccessToken,
@@ -137,6 +138,8 @@ export default defineNuxtModule<ModuleOptions>({
     const privateConfig = nuxt.options.runtimeConfig as { wixVisitor?: { breaker?: Partial<WixVisitorBreakerOptions> | false } }
     privateConfig.wixVisitor = defu(privateConfig.wixVisitor, { breaker: breaker && { threshold: 3, cooldown: 5000, maxCooldown: 60_000, ...breaker } })
     addServerPlugin(resolve('./runtime/server/plugins/start'))
+    // Development only: a Nuxt DevTools tab with the session and the token requests made so far.
+    setupDevtools(nuxt, resolve)
 
     if (!runtimeOptions.clientId && !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID) {
       logger.warn('No client id: set `wixVisitor.clientId` in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID at run time. Until then every visitor token request fails.')
