@@ -3,6 +3,7 @@ import { ofetch, FetchError } from 'ofetch'
 import type { Tokens, TokensInput, TokenRole, WixVisitorErrorInfo } from './types'
 
 const ROLES: readonly string[] = ['visitor', 'member', 'none'] satisfies TokenRole[]
+const MAX_EXPIRES_AT = 8.64e12
 
 /** A failed token request; `transient` failures (network, timeout, 408, 429, 5xx) are worth retrying. */
 export class WixTokenError extends Error {
@@ -58,9 +59,11 @@ export function validateTokens(value: unknown, label: string): Tokens {
   if (!isObject(refreshToken)) fail('refreshToken', 'must be an object { value, role }')
   const access = accessToken as Record<string, unknown>
   const refresh = refreshToken as Record<string, unknown>
-  if (typeof access.value !== 'string') fail('accessToken.value', 'must be a string')
-  if (typeof access.expiresAt !== 'number' || !Number.isFinite(access.expiresAt) || access.expiresAt < 0) {
-    fail('accessToken.expiresAt', 'must be a non-negative number of epoch seconds')
+  // The access token goes into an Authorization header: visible ASCII only, or no request could carry it.
+  if (typeof access.value !== 'string' || !/^[\x21-\x7E]*$/.test(access.value)) fail('accessToken.value', 'must be a string of visible ASCII characters')
+  // Beyond 8.64e12 seconds no Date can hold the expiry.
+  if (typeof access.expiresAt !== 'number' || !Number.isFinite(access.expiresAt) || access.expiresAt < 0 || access.expiresAt > MAX_EXPIRES_AT) {
+    fail('accessToken.expiresAt', 'must be a non-negative number of epoch seconds (at most 8.64e12)')
   }
   if (typeof refresh.value !== 'string' || refresh.value === '') fail('refreshToken.value', 'must be a non-empty string')
   if (!ROLES.includes(refresh.role as string)) fail('refreshToken.role', `must be one of ${ROLES.join(', ')}`)
