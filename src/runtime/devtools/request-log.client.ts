@@ -3,6 +3,7 @@
 import { watch } from 'vue'
 import { defineNuxtPlugin } from '#app'
 import { useWixVisitorStore } from '../app/stores/wixVisitor'
+import { readHandoff } from '../app/handoff'
 import { appendLog, entriesOfArrival, entryOfRequest, readSeen, viewOf, writeSeen } from './request-log'
 import type { SessionView } from './request-log'
 
@@ -10,14 +11,14 @@ export default defineNuxtPlugin({
   name: 'wix-visitor:devtools-log',
   // Starts once the client plugin has made the browser's stored visitor the session's.
   dependsOn: ['wix-visitor:client'],
-  setup() {
+  setup(nuxtApp) {
     const store = useWixVisitorStore()
     const page = window.location.pathname
     // The store shows the server's visitor while the page hydrates; getTokens() reads the session itself.
     const current = () => viewOf(store.getTokens())
 
     const arrived = current()
-    for (const entry of entriesOfArrival(readSeen(), arrived, { mintedOnServer: store.mintedOnServer, error: store.error, page })) appendLog(entry)
+    for (const entry of entriesOfArrival(readSeen(), arrived, { mintedOnServer: !!readHandoff(nuxtApp)?.minted, error: store.error, page })) appendLog(entry)
     writeSeen(arrived)
     watch(() => store.tokens, () => writeSeen(current()), { flush: 'sync' })
 

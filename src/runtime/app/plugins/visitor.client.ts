@@ -6,6 +6,7 @@ import { localStorageKey, readCookieSession, readLocalSession, readSharedSession
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import { isAccessTokenExpired } from '../../tokens'
+import { readHandoff } from '../handoff'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -28,12 +29,13 @@ export default defineNuxtPlugin({
     const local = readLocalSession(options)
     // What the server rendered: the cookie, if it holds that visitor. A marker with no cookie at all means
     // the Set-Cookie never reached this browser (Secure over plain HTTP, too large, blocked).
-    const marker = store.renderedVisitor
+    const handoff = readHandoff(nuxtApp)
+    const marker = handoff?.rendered
     const rendered = marker ? [cookie, local].find(stored => visitorMarker(stored) === marker) ?? null : null
     const cookieLost = !!marker && !cookie && !!options.cookie
     const unchanged = (a: Tokens | null, b: Tokens | null) => a === b || isSameSession(a, b)
     // Token calls use the visitor this browser keeps from the start, even during hydration.
-    store.resume(chooseStoredSession(cookie, local, store.mintedOnServer))
+    store.resume(chooseStoredSession(cookie, local, !!handoff?.minted))
 
     const serveVisitor = async () => {
       if (!unchanged(cookie, store.tokens) || !unchanged(local, store.tokens)) store.save()

@@ -27,20 +27,13 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
   const pending = ref(session.pending)
   /** The last token request's failure, or `null`. */
   const error = shallowRef<WixVisitorErrorInfo | null>(session.error)
-  /** Set by the server when it minted this response's visitor for lack of a stored session. */
-  const mintedOnServer = ref(false)
-  /**
-   * Set by the server once it rendered the page: the marker of the visitor it rendered (see `visitorMarker`),
-   * `null` when it rendered none; `undefined` when no server rendered for this visitor (shared or client-only pages).
-   */
-  const renderedVisitor = ref<string | null | undefined>(undefined)
-
   // While the page hydrates, the state shows what the server rendered, whatever the session does meanwhile.
   let hydrating = false
   let requestChangedWhileHydrating = false
   session.subscribe((change) => {
     if (change === 'member-ended') {
-      void nuxtApp.callHook('wix-visitor:member-ended')
+      // On the server, the server plugin calls the hook for the request.
+      if (import.meta.client) void nuxtApp.callHook('wix-visitor:member-ended')
       return
     }
     if (hydrating) {
@@ -59,8 +52,6 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
     tokens,
     pending,
     error,
-    mintedOnServer,
-    renderedVisitor,
     /** The current tokens (a copy), or `null`. */
     getTokens: (): Tokens | null => session.getTokens(),
     /** Makes tokens read from storage active without writing them back (used by the client plugin). */
