@@ -34,9 +34,11 @@ export interface WixVisitorErrorInfo {
   /** `true` for a failure worth retrying later (network, timeout, 408, 425, 429, 5xx, an answer without a usable token). */
   transient: boolean
   /**
-   * A short code for the outcome of a login, logout or Wix-hosted flow: `member_ended` (Wix refused a
-   * member's refresh token), or the login callback's `access_denied`, `login_required`, `state`, `expired`,
-   * `exchange`, `login_failed`, `logout_failed` (see the README). Absent for plain token request failures.
+   * A short code for what happened: `breaker_open` (the server paused token requests after failures in a
+   * row), `storage` (the session could not be written), `cookie_lost` (the server's cookie never reached
+   * the browser), `member_ended` (Wix refused a member's refresh token), or a login's or logout's outcome
+   * (`access_denied`, `login_required`, `state`, `expired`, `exchange`, `login_failed`, `logout_failed`;
+   * see docs/members.md). Absent for other token request failures.
    */
   reason?: string
 }

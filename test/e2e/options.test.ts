@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'node:http'
 import { fetch, url } from '@nuxt/test-utils/e2e'
 import { startWixStandIn } from '../../src/testing'
-import { serveFixture } from './fixtures'
+import { hasChromium, serveFixture } from './fixtures'
+import { useBrowserPage } from './browser-page'
 
 const wix = await startWixStandIn()
 afterAll(() => wix.close())
@@ -34,6 +35,19 @@ describe('cookie options from the environment that no browser would take', () =>
     const response = await fetch('/api/cart')
     expect(response.status).toBe(200)
     expect(response.headers.getSetCookie().some(value => value.startsWith('wixSession='))).toBe(true)
+  })
+})
+
+describe.runIf(hasChromium)('the same options in the browser', () => {
+  const browser = useBrowserPage(wix)
+
+  it('keep one visitor: the page reads the cookie under the name the server wrote it with', async () => {
+    await browser.visit('/')
+    expect(wix.count('anonymous')).toBe(1)
+    expect(await browser.page.getByTestId('error').count()).toBe(0)
+    await browser.visit('/', true)
+    expect(wix.count('anonymous')).toBe(1)
+    expect((await browser.cookieSession()).tokens).toEqual((await browser.localSession()).tokens)
   })
 })
 

@@ -23,7 +23,9 @@ function readRawCookie(name: string): string | null {
 
 /** The session in the cookie, validated; `null` when absent, foreign or malformed. */
 export function readCookieSession(options: WixVisitorRuntimeOptions): Tokens | null {
-  return options.cookie ? decodeStoredSession(readRawCookie(options.cookie.name), options.clientId) : null
+  // The name the writer uses: an unusable configured one is replaced by the default there too.
+  const cookie = usableCookie(options.cookie)
+  return cookie ? decodeStoredSession(readRawCookie(cookie.name), options.clientId) : null
 }
 
 /**

@@ -13,7 +13,10 @@ export default defineNuxtPlugin({
   setup(nuxtApp) {
     const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
     const event = import.meta.server ? useRequestEvent() : undefined
-    const source = (): AccessTokenSource => event ? useRequestVisitorSession(event, options) : useWixVisitorStore(nuxtApp.$pinia as never)
+    // A ternary on import.meta.server itself, so the client build drops the server branch and its imports.
+    const source: () => AccessTokenSource = import.meta.server
+      ? () => useRequestVisitorSession(event!, options)
+      : () => useWixVisitorStore(nuxtApp.$pinia as never)
     const wixFetch = createWixFetch({
       getAccessToken: () => source().getAccessToken(),
       recoverFromUnauthorized: sentToken => source().recoverFromUnauthorized(sentToken),

@@ -3,6 +3,7 @@
 import { defineEventHandler, getQuery, sendRedirect } from 'h3'
 import { AUTH_ERROR_PARAM, reasonOf, withQuery } from '../../auth-routes'
 import { requestMemberTokens } from '../../tokens'
+import { runningBreaker } from '../../breaker'
 import { takeLoginAttempt } from '../member-login'
 import { sessionOf, visitorOptionsOf } from '../utils/wix-visitor'
 
@@ -15,7 +16,7 @@ export default defineEventHandler(async (event) => {
   const fail = (reason: string) => sendRedirect(event, withQuery(attempt.returnTo, { [AUTH_ERROR_PARAM]: reason }), 302)
   if (query.error !== undefined || typeof query.code !== 'string' || !query.code) return fail(reasonOf(query.error) ?? 'exchange')
   try {
-    const member = await requestMemberTokens(options, { code: query.code, codeVerifier: attempt.codeVerifier, redirectUri: attempt.redirectUri })
+    const member = await requestMemberTokens({ ...options, breaker: runningBreaker() }, { code: query.code, codeVerifier: attempt.codeVerifier, redirectUri: attempt.redirectUri })
     sessionOf(event).setTokens(member)
   }
   catch {
