@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { builtinModules } from 'node:module'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join, sep } from 'node:path'
@@ -305,6 +306,29 @@ async function checkRow(row, tarball) {
   check('no file under .output mentions @wix/sdk', mentions.length === 0, mentions.slice(0, 5).join(', '))
   const standIn = await filesContaining(join(dir, '.output'), 'Wix stand-in')
   check('no file under .output holds the stand-in of nuxt-wix-visitor/testing', standIn.length === 0, standIn.slice(0, 5).join(', '))
+
+  if (!row.edge) return
+  step(`[${row.id}] The runtime on an edge preset (${row.edge})`)
+  const nodeImports = await nodeBuiltinImports(join(dir, 'node_modules/nuxt-wix-visitor/dist/runtime'))
+  check('the module\'s runtime files import no Node built-in', nodeImports.length === 0, nodeImports.slice(0, 5).join(', '))
+  await run(`nuxt build (${row.edge})`, join(bin, 'nuxt'), ['build'], { cwd: dir, env: { ...env, NITRO_PRESET: row.edge }, log: join(dir, 'build-edge.log') })
+  const workerFiles = (await readdir(join(dir, '.output/server'), { recursive: true })).filter(name => /\.m?js$/.test(name))
+  const bundled = await filesContaining(join(dir, '.output/server'), 'nuxt-wix-visitor:')
+  check(`the ${row.edge} build succeeds and bundles the module's runtime`, workerFiles.length > 0 && bundled.length > 0, `${bundled.length} of ${workerFiles.length} server files hold it`)
+}
+
+/** `file: specifier` for every import of a Node built-in (`node:*` or a bare built-in name) under `dir`. */
+async function nodeBuiltinImports(dir) {
+  const builtins = new Set(builtinModules)
+  const hits = []
+  for (const name of await readdir(dir, { recursive: true })) {
+    if (!/\.(?:m?js|vue)$/.test(name)) continue
+    const text = await readFile(join(dir, name), 'utf8')
+    for (const [, specifier] of text.matchAll(/(?:from|import)[\s(]*['"]([^'"]+)['"]/g)) {
+      if (specifier.startsWith('node:') || builtins.has(specifier)) hits.push(`${name}: ${specifier}`)
+    }
+  }
+  return hits
 }
 
 function planRows() {
@@ -321,6 +345,7 @@ function planRows() {
       overrides: pins,
       nodeDependency: true,
       required: true,
+      edge: 'cloudflare-module',
       expect: (versions, check) => check(`vite is the locked ${pins.vite}`, versions.vite === pins.vite, `got ${versions.vite}`),
     },
     {

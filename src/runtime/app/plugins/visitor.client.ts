@@ -6,7 +6,7 @@ import { localStorageKey, readCookieSession, readLocalSession, readSharedSession
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import { isAccessTokenExpired } from '../../tokens'
-import { readHandoff } from '../handoff'
+import { readHandoff, renderedView } from '../handoff'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -105,7 +105,7 @@ export default defineNuxtPlugin({
       return
     }
     // Hydration must see what the server saw; the page shows the browser's visitor once it is done.
-    store.startHydration(rendered)
+    store.startHydration(rendered ?? (handoff ? renderedView(handoff) : null))
     nuxtApp.hooks.hookOnce('app:suspense:resolve', () => {
       store.endHydration()
       return serveVisitor()

@@ -33,7 +33,8 @@ export default defineNuxtPlugin({
     }
     // Said once the render is done, so a session the page itself created counts too.
     nuxtApp.hooks.hookOnce('app:rendered', () => {
-      writeHandoff(nuxtApp, { rendered: visitorMarker(session.tokens), minted: !session.initialTokens && !!session.tokens })
+      const tokens = session.tokens
+      writeHandoff(nuxtApp, { rendered: visitorMarker(tokens), minted: !session.initialTokens && !!tokens, role: tokens?.refreshToken.role, expiresAt: tokens?.accessToken.expiresAt })
     })
   },
 })
