@@ -21,6 +21,24 @@ export interface WixRedirectSession {
 
 const ENDPOINT = '/_api/redirects-api/v1/redirect-session'
 
+/**
+ * `value` as an absolute URL of the site: a callback that would send the browser to another origin (an
+ * absolute URL, `//host`, a backslash trick, `javascript:`) is refused, since apps pass user input here too.
+ */
+function sameOriginUrl(name: string, value: string, origin: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value, origin)
+  }
+  catch {
+    // Refused below.
+  }
+  if (!url || url.origin !== origin || value.includes('\\')) {
+    throw new TypeError(`nuxt-wix-visitor: callbacks.${name} must be a path or URL of this site (${origin}), got ${JSON.stringify(value)}`)
+  }
+  return url.href
+}
+
 /** Creates a redirect session with `wixFetch` (which carries the session's token). */
 export async function requestRedirectSession(wixFetch: $Fetch, intent: WixRedirectIntent, callbacks: WixRedirectCallbacks | undefined, origin: string): Promise<WixRedirectSession> {
   if (typeof intent !== 'object' || intent === null || Array.isArray(intent) || Object.keys(intent).length === 0) {
@@ -28,7 +46,7 @@ export async function requestRedirectSession(wixFetch: $Fetch, intent: WixRedire
   }
   const resolved = callbacks && Object.fromEntries(Object.entries(callbacks)
     .filter(([, value]) => typeof value === 'string' && value)
-    .map(([name, value]) => [name, new URL(value!, origin).href]))
+    .map(([name, value]) => [name, sameOriginUrl(name, value!, origin)]))
   const answer = await wixFetch<{ redirectSession?: { fullUrl?: unknown, sessionToken?: unknown } }>(ENDPOINT, {
     method: 'POST',
     body: resolved && Object.keys(resolved).length ? { ...intent, callbacks: resolved } : intent,

@@ -37,6 +37,27 @@ describe('the login and logout routes over HTTP', () => {
       .toBe(url('/_wix/auth/logout-callback?returnTo=%2Fcart'))
   })
 
+  it('do not log a member out through a link from another site to the logout callback', async () => {
+    wix.reset()
+    const member = wix.createMember()
+    const response = await fetch('/_wix/auth/logout-callback?returnTo=/', { headers: { 'sec-fetch-site': 'cross-site', 'cookie': session(member) }, redirect: 'manual' })
+    expect(response.status).toBe(302)
+    expect(sessionCookieOf(response)).toBeUndefined()
+    expect(response.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('keep at most three login attempts in cookies, so abandoned ones cannot pile up', async () => {
+    wix.reset()
+    const stale = ['A', 'B', 'C', 'D'].map(letter => `wixLogin_${letter.repeat(32)}=x`).join('; ')
+    const response = await fetch('/_wix/auth/login?returnTo=/', { headers: { cookie: stale }, redirect: 'manual' })
+    expect(response.status).toBe(302)
+    const written = response.headers.getSetCookie().filter(value => value.startsWith('wixLogin_'))
+    const deleted = written.filter(value => /Max-Age=0/i.test(value)).map(value => value.slice(0, value.indexOf('=')))
+    // The two oldest go; two stay beside the new one.
+    expect(deleted).toEqual(['wixLogin_'.concat('A'.repeat(32)), 'wixLogin_'.concat('B'.repeat(32))])
+    expect(written.filter(value => !/Max-Age=0/i.test(value))).toHaveLength(1)
+  })
+
   it('keep the member through a passing renewal failure, and announce the end when Wix refuses the refresh token', async () => {
     wix.reset()
     const member = wix.createMember(-10)
@@ -132,6 +153,29 @@ describe.runIf(hasChromium)('members in the browser', () => {
     expect(await storedValues()).not.toContain(member.refreshToken.value)
     expect((await localSession()).tokens).toEqual((await cookieSession()).tokens)
     expect(wix.count('anonymous')).toBe(2)
+  })
+
+  it('logs out through a plain form POST with nothing of the member brought back, even when Wix is down on the way back', async () => {
+    await visit('/')
+    await browser.page.getByTestId('login').click()
+    await onWixPage('stand-in-login', new RegExp(`^${url('/')}$`))
+    const member = (await cookieSession()).tokens
+    expect((await localSession()).tokens).toEqual(member)
+    // Without the composable: a form posts to the logout route, and the token endpoint fails from here on,
+    // so no new visitor replaces the member's copies on the way back.
+    wix.fail('down')
+    await browser.page.evaluate(() => {
+      const form = document.createElement('form')
+      form.method = 'post'
+      form.action = '/_wix/auth/logout?returnTo=/role'
+      document.body.append(form)
+      form.submit()
+    })
+    await expect.poll(() => wix.state.logouts.length).toBe(1)
+    await browser.page.waitForURL(new RegExp(`^${url('/role')}$`))
+    await landed()
+    expect(await shown('role')).not.toBe('member')
+    expect(await storedValues()).not.toContain(member.refreshToken.value)
   })
 
   it('comes back from checkout with wixMemberLoggedIn=true as a member, through a silent login', async () => {

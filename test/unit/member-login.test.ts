@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { safeReturnTo, startLoginAttempt } from '../../src/runtime/server/member-login'
 import { authErrorOf, withQuery } from '../../src/runtime/auth-routes'
+import { ofetch } from 'ofetch'
+import { requestRedirectSession } from '../../src/runtime/redirect-session'
 
 describe('safeReturnTo', () => {
   it('keeps paths of this site, with their query and hash', () => {
@@ -15,7 +17,8 @@ describe('safeReturnTo', () => {
       'https://elsewhere.example', 'http://elsewhere.example/path', '//elsewhere.example', '///elsewhere.example',
       '/\\elsewhere.example', '\\\\elsewhere.example', '/%5celsewhere.example', '/%2F%2Felsewhere.example', '/%2felsewhere.example',
       '/\t/elsewhere.example', '/\n/elsewhere.example', ' /x', 'javascript:alert(1)', 'cart', '', '/.//elsewhere.example',
-      '/..//elsewhere.example', undefined, null, 42, ['/cart'], { toString: () => '/cart' },
+      '/..//elsewhere.example', '/%2e/%2felsewhere.example', '/a/%2e%2e/%2F/elsewhere.example', `/${'a'.repeat(1100)}`,
+      undefined, null, 42, ['/cart'], { toString: () => '/cart' },
     ]
     for (const value of hostile) expect(safeReturnTo(value), JSON.stringify(String(value))).toBe('/')
   })
@@ -42,5 +45,17 @@ describe('login outcomes in the URL', () => {
 
   it('adds parameters to a path without losing its own', () => {
     expect(withQuery('/a?b=1#h', { wixAuthError: 'state', skipped: undefined })).toBe('/a?b=1&wixAuthError=state#h')
+  })
+})
+
+describe('redirect session callbacks', () => {
+  it('refuse any callback that would send the browser to another origin, before anything is sent', async () => {
+    // Nothing listens on port 1: a request that went out would fail differently.
+    const wixFetch = ofetch.create({ baseURL: 'http://127.0.0.1:1' })
+    for (const postFlowUrl of ['https://elsewhere.example/x', '//elsewhere.example/x', '/\\elsewhere.example', 'javascript:alert(1)', 'http://shop.example/x']) {
+      const refused = await requestRedirectSession(wixFetch, { ecomCheckout: { checkoutId: 'c' } }, { postFlowUrl }, 'https://shop.example').catch(error => error)
+      expect(refused, postFlowUrl).toBeInstanceOf(TypeError)
+      expect(refused.message).toMatch(/callbacks\.postFlowUrl must be a path or URL of this site/)
+    }
   })
 })

@@ -1,5 +1,5 @@
 // The browser's copies of the session: the cookie the server also reads, and localStorage.
-import { cookieSizeProblem, decodeStoredSession, encodeStoredSession } from '../stored-session'
+import { cookieSizeProblem, decodeStoredSession, encodeStoredSession, visitorMarker } from '../stored-session'
 import { usableCookie } from '../options'
 import type { Tokens, WixVisitorRuntimeOptions } from '../types'
 
@@ -21,11 +21,28 @@ function readRawCookie(name: string): string | null {
   }
 }
 
-/** The session in the cookie, validated; `null` when absent, foreign or malformed. */
+/**
+ * `null` for the session of a member who logged out in this browser (the logout route names it, by marker,
+ * in a cookie every tab can read), so no stored copy brings that member back; else `tokens`.
+ */
+function unlessLoggedOut(tokens: Tokens | null): Tokens | null {
+  return tokens && readRawCookie('wixLoggedOut') === visitorMarker(tokens) ? null : tokens
+}
+
+/** Removes the stored copies (cookie, localStorage) of a member who logged out in this browser. */
+export function forgetLoggedOut(options: WixVisitorRuntimeOptions): void {
+  const cookie = usableCookie(options.cookie)
+  const inCookie = cookie ? decodeStoredSession(readRawCookie(cookie.name), options.clientId) : null
+  const inLocal = decodeStoredSession(readRawLocal(options), options.clientId)
+  if (inCookie && !unlessLoggedOut(inCookie)) writeBrowserSession({ ...options, localStorage: false }, null)
+  if (inLocal && !unlessLoggedOut(inLocal)) writeBrowserSession({ ...options, cookie: false }, null)
+}
+
+/** The session in the cookie, validated; `null` when absent, foreign, malformed or logged out. */
 export function readCookieSession(options: WixVisitorRuntimeOptions): Tokens | null {
   // The name the writer uses: an unusable configured one is replaced by the default there too.
   const cookie = usableCookie(options.cookie)
-  return cookie ? decodeStoredSession(readRawCookie(cookie.name), options.clientId) : null
+  return cookie ? unlessLoggedOut(decodeStoredSession(readRawCookie(cookie.name), options.clientId)) : null
 }
 
 /**
@@ -42,9 +59,9 @@ function readRawLocal(options: WixVisitorRuntimeOptions): string | null | undefi
   }
 }
 
-/** The session in localStorage, validated; `null` when absent, foreign, malformed or unavailable. */
+/** The session in localStorage, validated; `null` when absent, foreign, malformed, logged out or unavailable. */
 export function readLocalSession(options: WixVisitorRuntimeOptions): Tokens | null {
-  return decodeStoredSession(readRawLocal(options), options.clientId)
+  return unlessLoggedOut(decodeStoredSession(readRawLocal(options), options.clientId))
 }
 
 /**
@@ -56,7 +73,7 @@ export function readLocalSession(options: WixVisitorRuntimeOptions): Tokens | nu
 export function readSharedSession(options: WixVisitorRuntimeOptions, absentMeansCookie = false): Tokens | null {
   const raw = readRawLocal(options)
   if (raw === null && !absentMeansCookie) return null
-  return decodeStoredSession(raw, options.clientId) ?? readCookieSession(options)
+  return unlessLoggedOut(decodeStoredSession(raw, options.clientId)) ?? readCookieSession(options)
 }
 
 /**

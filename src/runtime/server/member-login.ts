@@ -1,6 +1,6 @@
 // The server side of a member login: PKCE, the `state` check, the short-lived cookie that carries one
 // login attempt from the login route to the callback, and the rules for where the browser may be sent.
-import { deleteCookie, getCookie, getRequestHeader, getRequestURL, setCookie } from 'h3'
+import { deleteCookie, getCookie, getRequestHeader, getRequestURL, parseCookies, setCookie, setResponseHeader } from 'h3'
 import type { H3Event } from 'h3'
 import type { WixVisitorRuntimeOptions } from '../types'
 
@@ -35,7 +35,7 @@ export async function startLoginAttempt(returnTo: string, redirectUri: string): 
  * their encoded forms, and anything a browser would read as another host once it drops tabs and newlines.
  */
 export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || /[\\\s\p{Cc}]|%5c|%2f%2f|^\/%2f/iu.test(value)) return '/'
+  if (typeof value !== 'string' || value.length > RETURN_TO_LIMIT || !isPlainPath(value)) return '/'
   let url: URL
   try {
     url = new URL(value, 'http://site.invalid')
@@ -43,13 +43,34 @@ export function safeReturnTo(value: unknown): string {
   catch {
     return '/'
   }
+  // Checked again once normalised: dot segments can bring an encoded slash to the front.
   const path = `${url.pathname}${url.search}${url.hash}`
-  return url.origin === 'http://site.invalid' && !path.startsWith('//') ? path : '/'
+  return url.origin === 'http://site.invalid' && isPlainPath(path) ? path : '/'
 }
 
-/** The site's public origin: `siteUrl` when configured, else the request's own. */
+/** The longest `returnTo` kept: it travels in the login cookie, which must stay well under 4 kB. */
+const RETURN_TO_LIMIT = 1024
+
+function isPlainPath(value: string): boolean {
+  return value.startsWith('/') && !value.startsWith('//') && !/[\\\s\p{Cc}]|%5c|%2f%2f|^\/%2f/iu.test(value)
+}
+
+/** The site's public origin: `siteUrl` when configured, else the request's own (a malformed Host throws). */
 export function siteOrigin(event: H3Event, options: WixVisitorRuntimeOptions): string {
   return options.siteUrl ? new URL(options.siteUrl).origin : getRequestURL(event).origin
+}
+
+/** Answers of the auth routes carry sessions and one-time data: no cache may keep them. */
+export function noStore(event: H3Event): void {
+  setResponseHeader(event, 'cache-control', 'no-store')
+}
+
+/** The cookie that tells every tab of this browser which member logged out, so no stored copy brings it back. */
+export const LOGGED_OUT_COOKIE = 'wixLoggedOut'
+
+/** Remembers in a cookie the page can read that the member with `marker` logged out (a day; no token in it). */
+export function rememberLogout(event: H3Event, options: WixVisitorRuntimeOptions, marker: string): void {
+  setCookie(event, LOGGED_OUT_COOKIE, marker, { path: '/', sameSite: 'lax', secure: options.cookie ? options.cookie.secure : !import.meta.dev, httpOnly: false, maxAge: 24 * 60 * 60 })
 }
 
 /**
@@ -69,9 +90,15 @@ export function isSameOriginRequest(event: H3Event, options: WixVisitorRuntimeOp
   }
 }
 
+/** Attempts kept at once: older ones are dropped, so abandoned logins cannot pile up into a request too large. */
+const ATTEMPTS_KEPT = 3
+
 /** Keeps the attempt in an httpOnly cookie of its own (named by its state), so parallel logins do not clash. */
 export function saveLoginAttempt(event: H3Event, options: WixVisitorRuntimeOptions, attempt: LoginAttempt): void {
   const { state, codeVerifier, redirectUri, returnTo, startedAt } = attempt
+  const path = options.auth ? options.auth.prefix : '/'
+  const older = Object.keys(parseCookies(event)).filter(name => name.startsWith(COOKIE_PREFIX))
+  for (const name of older.slice(0, Math.max(0, older.length - (ATTEMPTS_KEPT - 1)))) deleteCookie(event, name, { path, httpOnly: true, sameSite: 'lax' })
   setCookie(event, `${COOKIE_PREFIX}${state}`, JSON.stringify({ codeVerifier, redirectUri, returnTo, startedAt }), {
     httpOnly: true,
     sameSite: 'lax',

@@ -2,7 +2,7 @@
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
 import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
+import { forgetLoggedOut, localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import { isAccessTokenExpired } from '../../tokens'
@@ -25,6 +25,7 @@ export default defineNuxtPlugin({
   setup(nuxtApp) {
     const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
     const store = useWixVisitorStore()
+    forgetLoggedOut(options)
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)
     // What the server rendered: the cookie, if it holds that visitor. A marker with no cookie at all means
@@ -62,7 +63,8 @@ export default defineNuxtPlugin({
       if (failure && !store.error) store.report(failure)
       if (query.get('wixMemberLoggedIn') !== 'true' || store.tokens?.refreshToken.role === 'member' || !options.auth) return
       query.delete('wixMemberLoggedIn')
-      const returnTo = `${window.location.pathname}${query.size ? `?${query}` : ''}${window.location.hash}`
+      const rest = query.toString()
+      const returnTo = `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`
       window.location.assign(withQuery(authRoute(options, 'login'), { returnTo, prompt: 'none' }))
     }
 

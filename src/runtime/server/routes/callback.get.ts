@@ -4,10 +4,11 @@ import { defineEventHandler, getQuery, sendRedirect } from 'h3'
 import { AUTH_ERROR_PARAM, reasonOf, withQuery } from '../../auth-routes'
 import { requestMemberTokens } from '../../tokens'
 import { runningBreaker } from '../../breaker'
-import { takeLoginAttempt } from '../member-login'
+import { noStore, takeLoginAttempt } from '../member-login'
 import { sessionOf, visitorOptionsOf } from '../utils/wix-visitor'
 
 export default defineEventHandler(async (event) => {
+  noStore(event)
   const options = visitorOptionsOf(event)
   const query = getQuery(event)
   const taken = takeLoginAttempt(event, options, query.state)
@@ -17,7 +18,10 @@ export default defineEventHandler(async (event) => {
   if (query.error !== undefined || typeof query.code !== 'string' || !query.code) return fail(reasonOf(query.error) ?? 'exchange')
   try {
     const member = await requestMemberTokens({ ...options, breaker: runningBreaker() }, { code: query.code, codeVerifier: attempt.codeVerifier, redirectUri: attempt.redirectUri })
-    sessionOf(event).setTokens(member)
+    const session = sessionOf(event)
+    session.setTokens(member)
+    // A member session the cookie cannot hold would not outlive this redirect: say so rather than pretend.
+    if (session.error?.reason === 'storage') return fail('storage')
   }
   catch {
     return fail('exchange')

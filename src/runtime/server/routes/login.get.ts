@@ -1,18 +1,19 @@
 // GET {prefix}/login?returnTo=/path&prompt=login|none: starts a login on the Wix-hosted page.
 import { defineEventHandler, getQuery, sendRedirect } from 'h3'
 import { authRoute, AUTH_ERROR_PARAM, withQuery } from '../../auth-routes'
-import { safeReturnTo, saveLoginAttempt, siteOrigin, startLoginAttempt } from '../member-login'
+import { noStore, safeReturnTo, saveLoginAttempt, siteOrigin, startLoginAttempt } from '../member-login'
 import { createWixRedirectSession, visitorOptionsOf } from '../utils/wix-visitor'
 
 const PROMPTS = new Set(['login', 'none', 'consent', 'select_account'])
 
 export default defineEventHandler(async (event) => {
+  noStore(event)
   const options = visitorOptionsOf(event)
   const query = getQuery(event)
   const returnTo = safeReturnTo(query.returnTo)
   const prompt = typeof query.prompt === 'string' && PROMPTS.has(query.prompt) ? query.prompt : 'login'
-  const attempt = await startLoginAttempt(returnTo, `${siteOrigin(event, options)}${authRoute(options, 'callback')}`)
   try {
+    const attempt = await startLoginAttempt(returnTo, `${siteOrigin(event, options)}${authRoute(options, 'callback')}`)
     // Made with the visitor's token (minted first if there is none), as Wix expects.
     const { url } = await createWixRedirectSession(event, {
       auth: {

@@ -1,13 +1,14 @@
-// GET {prefix}/logout-callback?returnTo=/path: back from Wix's logout page; starts a fresh visitor.
+// GET {prefix}/logout-callback?returnTo=/path: back from Wix's logout page; starts a fresh visitor. It
+// clears nothing: the logout route already did, so a link from another site here logs no one out.
 import { defineEventHandler, getQuery, sendRedirect } from 'h3'
 import { AUTH_ERROR_PARAM, reasonOf, withQuery } from '../../auth-routes'
-import { safeReturnTo } from '../member-login'
+import { noStore, safeReturnTo } from '../member-login'
 import { sessionOf } from '../utils/wix-visitor'
 
 export default defineEventHandler(async (event) => {
   const query = getQuery(event)
+  noStore(event)
   const session = sessionOf(event)
-  if (session.tokens?.refreshToken.role === 'member') session.clearTokens()
   try {
     await session.ensureTokens()
   }
