@@ -11,7 +11,7 @@ const MESSAGES: Record<string, string> = {
   state: 'the login answer did not match a login started here (state), so it was refused',
   expired: 'the login took longer than 30 minutes; start it again',
   exchange: 'Wix did not exchange the login code for member tokens',
-  login_failed: 'the login could not be started (see the server log of Wix\'s answer, or wixVisitor.clientId)',
+  login_failed: 'the login could not be started: Wix refused the redirect session (check wixVisitor.clientId and the allowed redirect URIs of the OAuth app)',
   logout_failed: 'Wix did not end its own session; the site forgot the member',
 }
 

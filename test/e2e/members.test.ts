@@ -22,6 +22,12 @@ describe('the login and logout routes over HTTP', () => {
     }
     const crossSitePost = await fetch('/_wix/auth/logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, redirect: 'manual' })
     expect(crossSitePost.status).toBe(403)
+    // From the site's own pages, a GET that is not a navigation to a document (an image, a prefetch) is refused too.
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'image' }, { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', 'sec-purpose': 'prefetch' }]) {
+      expect((await fetch('/_wix/auth/logout', { headers, redirect: 'manual' })).status, JSON.stringify(headers)).toBe(403)
+    }
+    const navigation = await fetch('/_wix/auth/logout', { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' }, redirect: 'manual' })
+    expect(navigation.status).toBe(303)
   })
 
   it('log a member out on a same-origin POST: the cookie is removed before the browser leaves for Wix', async () => {

@@ -75,9 +75,12 @@ export function rememberLogout(event: H3Event, options: WixVisitorRuntimeOptions
 
 /**
  * `true` when the request comes from the site's own pages: the browser says so (`Sec-Fetch-Site`), or its
- * `Origin` (or `Referer`) is the site's. Without any of them only a POST passes (a form or a script).
+ * `Origin` (or `Referer`) is the site's. Without any of them only a POST passes (a form or a script). A GET
+ * must be a navigation to a document: an image or a prefetch on the site's own pages cannot log anyone out.
  */
 export function isSameOriginRequest(event: H3Event, options: WixVisitorRuntimeOptions): boolean {
+  const dest = getRequestHeader(event, 'sec-fetch-dest')
+  if (event.method === 'GET' && ((dest && dest !== 'document') || getRequestHeader(event, 'sec-purpose') || getRequestHeader(event, 'purpose'))) return false
   const fetchSite = getRequestHeader(event, 'sec-fetch-site')
   if (fetchSite) return fetchSite === 'same-origin'
   const from = getRequestHeader(event, 'origin') ?? getRequestHeader(event, 'referer')
