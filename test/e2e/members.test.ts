@@ -23,7 +23,8 @@ describe('the login and logout routes over HTTP', () => {
     const crossSitePost = await fetch('/_wix/auth/logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, redirect: 'manual' })
     expect(crossSitePost.status).toBe(403)
     // From the site's own pages, a GET that is not a navigation to a document (an image, a prefetch) is refused too.
-    for (const headers of [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'image' }, { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', 'sec-purpose': 'prefetch' }]) {
+    const notNavigations: Record<string, string>[] = [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'image' }, { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', 'sec-purpose': 'prefetch' }]
+    for (const headers of notNavigations) {
       expect((await fetch('/_wix/auth/logout', { headers, redirect: 'manual' })).status, JSON.stringify(headers)).toBe(403)
     }
     const navigation = await fetch('/_wix/auth/logout', { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' }, redirect: 'manual' })
