@@ -1,7 +1,7 @@
 import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
-import { COOKIE_DEFAULTS, optionProblems } from './runtime/options'
+import { AUTH_PREFIX_DEFAULT, BREAKER_DEFAULTS, COOKIE_DEFAULTS, optionProblems } from './runtime/options'
 import { setupDevtools } from './devtools'
 
 export type {
@@ -110,9 +110,9 @@ export default defineNuxtModule<ModuleOptions>({
     timeout: 10_000,
     cookie: { ...COOKIE_DEFAULTS },
     localStorage: {},
-    auth: { prefix: '/_wix/auth' },
+    auth: { prefix: AUTH_PREFIX_DEFAULT },
     siteUrl: '',
-    breaker: { threshold: 3, cooldown: 5000, maxCooldown: 60_000 },
+    breaker: { ...BREAKER_DEFAULTS },
   },
   async setup(options, nuxt) {
     const logger = useLogger('nuxt-wix-visitor')
@@ -128,7 +128,7 @@ export default defineNuxtModule<ModuleOptions>({
     const runtimeOptions = defu(publicConfig.wixVisitor, {
       ...publicOptions,
       cookie,
-      auth: options.auth && { prefix: (options.auth.prefix ?? '/_wix/auth').replace(/\/+$/, '') },
+      auth: options.auth && { prefix: (options.auth.prefix ?? AUTH_PREFIX_DEFAULT).replace(/\/+$/, '') },
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     }) as WixVisitorRuntimeOptions
     const problems = optionProblems(runtimeOptions)
@@ -136,7 +136,7 @@ export default defineNuxtModule<ModuleOptions>({
     publicConfig.wixVisitor = runtimeOptions
     // Server-only options stay out of the public runtime config, and out of every page.
     const privateConfig = nuxt.options.runtimeConfig as { wixVisitor?: { breaker?: Partial<WixVisitorBreakerOptions> | false } }
-    privateConfig.wixVisitor = defu(privateConfig.wixVisitor, { breaker: breaker && { threshold: 3, cooldown: 5000, maxCooldown: 60_000, ...breaker } })
+    privateConfig.wixVisitor = defu(privateConfig.wixVisitor, { breaker: breaker && { ...BREAKER_DEFAULTS, ...breaker } })
     addServerPlugin(resolve('./runtime/server/plugins/start'))
     // Development only: a Nuxt DevTools tab with the session and the token requests made so far.
     setupDevtools(nuxt, resolve)

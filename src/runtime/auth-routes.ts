@@ -1,5 +1,6 @@
 // Where the module's login and logout routes live, and how a login's outcome travels back to the page
 // (a `wixAuthError` query parameter on `returnTo`), shared by the server routes and the app.
+import { AUTH_PREFIX_DEFAULT } from './options'
 import type { WixVisitorErrorInfo, WixVisitorRuntimeOptions } from './types'
 
 /** The query parameter that carries a failed login's or logout's reason back to `returnTo`. */
@@ -17,7 +18,7 @@ const MESSAGES: Record<string, string> = {
 
 /** The path of one of the module's auth routes, e.g. `authRoute(options, 'login')`. */
 export function authRoute(options: WixVisitorRuntimeOptions, route: 'login' | 'callback' | 'logout' | 'logout-callback'): string {
-  return `${options.auth ? options.auth.prefix : '/_wix/auth'}/${route}`
+  return `${options.auth ? options.auth.prefix : AUTH_PREFIX_DEFAULT}/${route}`
 }
 
 /** `path` (a same-origin path) with `params` added to its query. */

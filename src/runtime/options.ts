@@ -1,9 +1,15 @@
 // The rules the module's options follow: checked at build time (an error), at server start for values
 // that arrive through the environment (a warning), and where the cookie is written (defaults stand in).
-import type { WixVisitorCookieOptions, WixVisitorRuntimeOptions } from './types'
+import type { WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from './types'
 
 /** The cookie a configuration gets for any field it leaves out or sets to something unusable. */
 export const COOKIE_DEFAULTS: Omit<WixVisitorCookieOptions, 'secure'> = { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax' }
+
+/** The server's breaker for any value a configuration leaves out or sets to something unusable. */
+export const BREAKER_DEFAULTS: WixVisitorBreakerOptions = { threshold: 3, cooldown: 5000, maxCooldown: 60_000 }
+
+/** Where the login and logout routes live unless `auth.prefix` says otherwise. */
+export const AUTH_PREFIX_DEFAULT = '/_wix/auth'
 
 const SAME_SITE = ['lax', 'strict', 'none']
 // RFC 6265: a cookie name is a token; path and domain hold no control characters, spaces or semicolons.
@@ -44,4 +50,15 @@ export function optionProblems(options: WixVisitorRuntimeOptions): string[] {
   if (options.auth && !/^(?:\/[\w.~-]+)+$/.test(options.auth.prefix)) problems.push(`wixVisitor.auth.prefix must be a path such as '/_wix/auth', got ${JSON.stringify(options.auth.prefix)}`)
   if (options.siteUrl && !/^https?:\/\/[^/]+\/?$/.test(options.siteUrl)) problems.push(`wixVisitor.siteUrl must be an origin such as 'https://shop.example', got ${JSON.stringify(options.siteUrl)}`)
   return problems
+}
+
+/** The breaker options with each value that is not a positive number replaced by its default; `warn` hears which. */
+export function usableBreaker(breaker: Partial<WixVisitorBreakerOptions>, warn: (problem: string) => void): WixVisitorBreakerOptions {
+  const usable = { ...BREAKER_DEFAULTS }
+  for (const name of Object.keys(BREAKER_DEFAULTS) as (keyof WixVisitorBreakerOptions)[]) {
+    const value = breaker[name]
+    if (typeof value === 'number' && value > 0) usable[name] = value
+    else warn(`wixVisitor.breaker.${name} must be a number > 0, got ${JSON.stringify(value)}; its default is used instead`)
+  }
+  return usable
 }

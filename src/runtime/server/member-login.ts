@@ -70,7 +70,17 @@ export const LOGGED_OUT_COOKIE = 'wixLoggedOut'
 
 /** Remembers in a cookie the page can read that the member with `marker` logged out (a day; no token in it). */
 export function rememberLogout(event: H3Event, options: WixVisitorRuntimeOptions, marker: string): void {
-  setCookie(event, LOGGED_OUT_COOKIE, marker, { path: '/', sameSite: 'lax', secure: options.cookie ? options.cookie.secure : !import.meta.dev, httpOnly: false, maxAge: 24 * 60 * 60 })
+  setCookie(event, LOGGED_OUT_COOKIE, marker, { path: '/', sameSite: 'lax', secure: isSecure(options), httpOnly: false, maxAge: 24 * 60 * 60 })
+}
+
+/** The auth routes' cookies are Secure as the session cookie is (without one, everywhere but in development). */
+function isSecure(options: WixVisitorRuntimeOptions): boolean {
+  return options.cookie ? options.cookie.secure : !import.meta.dev
+}
+
+/** The attributes a login attempt's cookie is written and deleted with: httpOnly, Lax, the routes' path only. */
+function attemptCookie(options: WixVisitorRuntimeOptions) {
+  return { httpOnly: true, sameSite: 'lax', path: options.auth ? options.auth.prefix : '/' } as const
 }
 
 /**
@@ -99,14 +109,11 @@ const ATTEMPTS_KEPT = 3
 /** Keeps the attempt in an httpOnly cookie of its own (named by its state), so parallel logins do not clash. */
 export function saveLoginAttempt(event: H3Event, options: WixVisitorRuntimeOptions, attempt: LoginAttempt): void {
   const { state, codeVerifier, redirectUri, returnTo, startedAt } = attempt
-  const path = options.auth ? options.auth.prefix : '/'
   const older = Object.keys(parseCookies(event)).filter(name => name.startsWith(COOKIE_PREFIX))
-  for (const name of older.slice(0, Math.max(0, older.length - (ATTEMPTS_KEPT - 1)))) deleteCookie(event, name, { path, httpOnly: true, sameSite: 'lax' })
+  for (const name of older.slice(0, Math.max(0, older.length - (ATTEMPTS_KEPT - 1)))) deleteCookie(event, name, attemptCookie(options))
   setCookie(event, `${COOKIE_PREFIX}${state}`, JSON.stringify({ codeVerifier, redirectUri, returnTo, startedAt }), {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: options.cookie ? options.cookie.secure : !import.meta.dev,
-    path: options.auth ? options.auth.prefix : '/',
+    ...attemptCookie(options),
+    secure: isSecure(options),
     maxAge: LOGIN_ATTEMPT_SECONDS,
   })
 }
@@ -120,7 +127,7 @@ export function takeLoginAttempt(event: H3Event, options: WixVisitorRuntimeOptio
   const name = `${COOKIE_PREFIX}${state}`
   const raw = getCookie(event, name)
   if (!raw) return { reason: 'state' }
-  deleteCookie(event, name, { path: options.auth ? options.auth.prefix : '/', httpOnly: true, sameSite: 'lax' })
+  deleteCookie(event, name, attemptCookie(options))
   let stored: Record<string, unknown>
   try {
     stored = JSON.parse(raw)

@@ -78,10 +78,13 @@ function dropsSecureCookie(event: H3Event, cookie: WixVisitorCookieOptions): boo
 export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
   if (event.context.wixVisitorSession) return event.context.wixVisitorSession
   const cookie = isSharedResponse(event) ? false : usableCookie(options.cookie)
+  const tokens = cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null
   event.context.wixVisitorSession = new VisitorSession({
     ...options,
-    autoGenerate: options.autoGenerate && !!cookie && !dropsSecureCookie(event, cookie),
-    tokens: cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null,
+    // A request that carries the session cookie comes from a browser that keeps it: the plain-HTTP check
+    // is for the others only, so a returning visitor's page view does no more than decode the cookie.
+    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || !dropsSecureCookie(event, cookie)),
+    tokens,
     persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,
     breaker: runningBreaker(),
