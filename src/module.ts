@@ -1,6 +1,6 @@
-import { addImports, addPlugin, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addTemplate, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
-import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorRuntimeOptions } from './runtime/types'
+import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorPublicConfig, WixVisitorRuntimeOptions } from './runtime/types'
 import { AUTH_PREFIX_DEFAULT, BREAKER_DEFAULTS, COOKIE_DEFAULTS, optionProblems } from './runtime/options'
 import { setupDevtools } from './devtools'
 
@@ -15,6 +15,7 @@ export type {
   WixVisitorCookieOptions,
   WixVisitorErrorInfo,
   WixVisitorLocalStorageOptions,
+  WixVisitorPublicConfig,
   WixVisitorRuntimeOptions,
 } from './runtime/types'
 export type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from './runtime/redirect-session'
@@ -79,10 +80,8 @@ export interface ModuleOptions {
 
 declare module '@nuxt/schema' {
   interface PublicRuntimeConfig {
-    wixVisitor: WixVisitorRuntimeOptions
-  }
-  interface RuntimeConfig {
-    wixVisitor: { breaker: WixVisitorBreakerOptions | false }
+    /** The options that may change after the build (the rest are fixed in the build). */
+    wixVisitor: WixVisitorPublicConfig
   }
 }
 
@@ -133,10 +132,21 @@ export default defineNuxtModule<ModuleOptions>({
     }) as WixVisitorRuntimeOptions
     const problems = optionProblems(runtimeOptions)
     if (problems.length) throw new Error(`nuxt-wix-visitor: ${problems.join('; ')}`)
-    publicConfig.wixVisitor = runtimeOptions
-    // Server-only options stay out of the public runtime config, and out of every page.
-    const privateConfig = nuxt.options.runtimeConfig as { wixVisitor?: { breaker?: Partial<WixVisitorBreakerOptions> | false } }
-    privateConfig.wixVisitor = defu(privateConfig.wixVisitor, { breaker: breaker && { ...BREAKER_DEFAULTS, ...breaker } })
+    // Nitro copies the runtime config and reads every key of it from the environment again on each
+    // request: it holds only what differs between deployments and the browser needs. The rest is fixed
+    // here, in a template both the app and the server import.
+    publicConfig.wixVisitor = { clientId: runtimeOptions.clientId, apiBaseUrl: runtimeOptions.apiBaseUrl }
+    const serverBreaker = breaker && { ...BREAKER_DEFAULTS, ...breaker }
+    const template = addTemplate({
+      filename: 'nuxt-wix-visitor/options.mjs',
+      write: true,
+      getContents: () => [
+        `export default ${JSON.stringify(runtimeOptions)}`,
+        `export const breaker = ${JSON.stringify(serverBreaker)}`,
+        '',
+      ].join('\n'),
+    })
+    nuxt.options.alias['#wix-visitor/options'] = template.dst
     addServerPlugin(resolve('./runtime/server/plugins/start'))
     // Development only: a Nuxt DevTools tab with the session and the token requests made so far.
     setupDevtools(nuxt, resolve)

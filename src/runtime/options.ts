@@ -1,5 +1,5 @@
-// The rules the module's options follow: checked at build time (an error), at server start for values
-// that arrive through the environment (a warning), and where the cookie is written (defaults stand in).
+// The rules the module's options follow: checked at build time (an error), and at server start for the
+// values the environment may still set then (a warning).
 import type { WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from './types'
 
 /** The cookie a configuration gets for any field it leaves out or sets to something unusable. */
@@ -27,17 +27,6 @@ export function cookieProblems(cookie: Partial<WixVisitorCookieOptions>): string
   else if (cookie.sameSite === 'none' && !cookie.secure) problems.push('wixVisitor.cookie.sameSite \'none\' needs cookie.secure: true (browsers drop such a cookie otherwise)')
   if (cookie.domain !== undefined && cookie.domain !== '' && (typeof cookie.domain !== 'string' || !COOKIE_TEXT.test(cookie.domain))) problems.push(`wixVisitor.cookie.domain must be a domain name, got ${JSON.stringify(cookie.domain)}`)
   return problems
-}
-
-/** The cookie options with every unusable field replaced by its default, so writing a cookie never throws. */
-export function usableCookie(cookie: WixVisitorCookieOptions | false): WixVisitorCookieOptions | false {
-  if (!cookie || cookieProblems(cookie).length === 0) return cookie
-  const fixed = { ...COOKIE_DEFAULTS, secure: true, domain: undefined } as WixVisitorCookieOptions
-  for (const field of ['name', 'maxAge', 'path', 'sameSite', 'secure', 'domain'] as const) {
-    const candidate = { ...fixed, [field]: cookie[field] }
-    if (cookieProblems(candidate).length === 0) Object.assign(fixed, { [field]: cookie[field] })
-  }
-  return fixed
 }
 
 /** Every problem of the options, each a sentence naming the option. */

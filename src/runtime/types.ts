@@ -81,7 +81,15 @@ export interface WixVisitorAuthOptions {
   prefix: string
 }
 
-/** The options as they reach the runtime, through `runtimeConfig.public.wixVisitor`. */
+/** What may change after the build, in `runtimeConfig.public.wixVisitor` (`NUXT_PUBLIC_WIX_VISITOR_*`). */
+export interface WixVisitorPublicConfig {
+  /** The OAuth app's client id. */
+  clientId: string
+  /** The Wix APIs' base URL. */
+  apiBaseUrl: string
+}
+
+/** The options as the runtime sees them: fixed in the build, with `WixVisitorPublicConfig` in place. */
 export interface WixVisitorRuntimeOptions {
   clientId: string
   apiBaseUrl: string

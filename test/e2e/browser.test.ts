@@ -39,12 +39,20 @@ describe.runIf(hasChromium)('in the browser', () => {
     const visitor = await shown('visitor')
     const before = await localSession()
     await browser.context.clearCookies()
-    await visit('/', true)
-    // The server, seeing no cookie, minted a visitor for its render; the browser's older one wins.
+    await visit('/')
+    // A page load opened directly: the server, seeing no cookie, minted a visitor for its render; the
+    // browser's older one wins.
     expect(wix.count('anonymous')).toBe(2)
     await expect.poll(() => shown('visitor')).toBe(visitor)
     expect((await cookieSession()).tokens).toEqual(before.tokens)
     expect(await localSession()).toEqual(before)
+
+    // A reload (a navigation from the site's own page) without the cookie: the server mints nothing.
+    await browser.context.clearCookies()
+    await visit('/', true)
+    expect(wix.count('anonymous')).toBe(2)
+    await expect.poll(() => shown('visitor')).toBe(visitor)
+    expect((await cookieSession()).tokens).toEqual(before.tokens)
   })
 
   it('restores from localStorage before minting where the page is rendered in the browser', async () => {

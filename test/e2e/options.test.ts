@@ -1,5 +1,5 @@
-// Options that arrive through the environment at run time are checked at server start; unusable cookie
-// values never reach a response as an exception: the defaults stand in.
+// The cookie options are fixed when the app is built: NUXT_PUBLIC_WIX_VISITOR_COOKIE_* set at run time
+// (here, values no browser would take) are ignored, said so at server start, and never reach a response.
 import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'node:http'
 import { fetch, url } from '@nuxt/test-utils/e2e'
@@ -15,8 +15,8 @@ await serveFixture('basic', wix, {
   NUXT_PUBLIC_WIX_VISITOR_COOKIE_MAX_AGE: '-5',
 })
 
-describe('cookie options from the environment that no browser would take', () => {
-  it('render the page and write the session cookie with the defaults in their place', async () => {
+describe('cookie options from the environment at run time', () => {
+  it('are ignored: the page renders and writes the session cookie as built', async () => {
     // The test server's readiness probe rendered a page already.
     wix.reset()
     const response = await fetch('/')
@@ -31,7 +31,7 @@ describe('cookie options from the environment that no browser would take', () =>
     expect(html).not.toContain('data-testid="error"')
   })
 
-  it('serve a server route the same way', async () => {
+  it('are ignored by a server route too', async () => {
     const response = await fetch('/api/cart')
     expect(response.status).toBe(200)
     expect(response.headers.getSetCookie().some(value => value.startsWith('wixSession='))).toBe(true)

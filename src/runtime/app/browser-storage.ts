@@ -1,6 +1,5 @@
 // The browser's copies of the session: the cookie the server also reads, and localStorage.
 import { cookieSizeProblem, decodeStoredSession, encodeStoredSession, visitorMarker } from '../stored-session'
-import { usableCookie } from '../options'
 import type { Tokens, WixVisitorRuntimeOptions } from '../types'
 
 /** The localStorage key: the configured one, or one scoped by client id. */
@@ -31,7 +30,7 @@ function unlessLoggedOut(tokens: Tokens | null): Tokens | null {
 
 /** Removes the stored copies (cookie, localStorage) of a member who logged out in this browser. */
 export function forgetLoggedOut(options: WixVisitorRuntimeOptions): void {
-  const cookie = usableCookie(options.cookie)
+  const cookie = options.cookie
   const inCookie = cookie ? decodeStoredSession(readRawCookie(cookie.name), options.clientId) : null
   const inLocal = decodeStoredSession(readRawLocal(options), options.clientId)
   if (inCookie && !unlessLoggedOut(inCookie)) writeBrowserSession({ ...options, localStorage: false }, null)
@@ -40,8 +39,7 @@ export function forgetLoggedOut(options: WixVisitorRuntimeOptions): void {
 
 /** The session in the cookie, validated; `null` when absent, foreign, malformed or logged out. */
 export function readCookieSession(options: WixVisitorRuntimeOptions): Tokens | null {
-  // The name the writer uses: an unusable configured one is replaced by the default there too.
-  const cookie = usableCookie(options.cookie)
+  const cookie = options.cookie
   return cookie ? unlessLoggedOut(decodeStoredSession(readRawCookie(cookie.name), options.clientId)) : null
 }
 
@@ -82,7 +80,7 @@ export function readSharedSession(options: WixVisitorRuntimeOptions, absentMeans
  */
 export function writeBrowserSession(options: WixVisitorRuntimeOptions, tokens: Tokens | null): string | undefined {
   const value = tokens && encodeStoredSession(options.clientId, tokens)
-  const cookie = usableCookie(options.cookie)
+  const cookie = options.cookie
   const problem = cookie && value ? cookieSizeProblem(cookie.name, value, cookie.domain) : undefined
   if (cookie && !problem) {
     const attributes = [

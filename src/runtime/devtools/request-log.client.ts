@@ -4,6 +4,7 @@ import { watch } from 'vue'
 import { defineNuxtPlugin } from '#app'
 import { useWixVisitorStore } from '../app/stores/wixVisitor'
 import { readHandoff } from '../app/handoff'
+import { useAppVisitorSession } from '../app/app-session'
 import { appendLog, entriesOfArrival, entryOfRequest, readSeen, viewOf, writeSeen } from './request-log'
 import type { SessionView } from './request-log'
 
@@ -13,9 +14,10 @@ export default defineNuxtPlugin({
   dependsOn: ['wix-visitor:client'],
   setup(nuxtApp) {
     const store = useWixVisitorStore()
+    const session = useAppVisitorSession(nuxtApp)
     const page = window.location.pathname
-    // The store shows the server's visitor while the page hydrates; getTokens() reads the session itself.
-    const current = () => viewOf(store.getTokens())
+    // The store shows the server's visitor while the page hydrates; the session has the browser's.
+    const current = () => viewOf(session.getTokens())
 
     const arrived = current()
     for (const entry of entriesOfArrival(readSeen(), arrived, { mintedOnServer: !!readHandoff(nuxtApp)?.minted, error: store.error, page })) appendLog(entry)

@@ -4,7 +4,6 @@ import { deleteCookie, getCookie, getRequestHost, getRequestProtocol, setCookie 
 import type { H3Event } from 'h3'
 import { cookieSizeProblem, decodeStoredSession, encodeStoredSession } from '../stored-session'
 import { VisitorSession } from '../session'
-import { usableCookie } from '../options'
 import { runningBreaker } from '../breaker'
 import type { Tokens, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from '../types'
 
@@ -71,19 +70,39 @@ function dropsSecureCookie(event: H3Event, cookie: WixVisitorCookieOptions): boo
   return true
 }
 
+const WARNED_REFUSED = Symbol.for('nuxt-wix-visitor:warned-refused-cookie')
+
+/**
+ * `true` for a page load that comes from one of the site's own pages yet carries no session cookie: the
+ * browser refuses the cookie (a privacy setting or extension), or lost it. A mint here would be lost again
+ * on the next page view, so the server leaves the visitor to the browser, which keeps it in localStorage.
+ * Said once per process in the server log.
+ */
+function refusesCookie(event: H3Event, name: string): boolean {
+  const headers = event.node?.req?.headers
+  if (headers?.['sec-fetch-site'] !== 'same-origin' || headers['sec-fetch-mode'] !== 'navigate') return false
+  if (getCookie(event, name) !== undefined) return false
+  const holder = globalThis as { [WARNED_REFUSED]?: boolean }
+  if (!holder[WARNED_REFUSED]) {
+    holder[WARNED_REFUSED] = true
+    console.warn(`[nuxt-wix-visitor] a browser navigated between the site's own pages without the ${name} cookie (it refuses or lost it): such page loads mint no visitor on the server; the browser keeps its own in localStorage`)
+  }
+  return true
+}
+
 /**
  * The request's visitor session, created from the session cookie on first use. A shared response gets an
  * empty session that neither reads the cookie, nor mints, nor writes: no visitor is baked into it.
  */
 export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
   if (event.context.wixVisitorSession) return event.context.wixVisitorSession
-  const cookie = isSharedResponse(event) ? false : usableCookie(options.cookie)
+  const cookie = isSharedResponse(event) ? false : options.cookie
   const tokens = cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null
   event.context.wixVisitorSession = new VisitorSession({
     ...options,
     // A request that carries the session cookie comes from a browser that keeps it: the plain-HTTP check
     // is for the others only, so a returning visitor's page view does no more than decode the cookie.
-    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || !dropsSecureCookie(event, cookie)),
+    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || (!dropsSecureCookie(event, cookie) && !refusesCookie(event, cookie.name))),
     tokens,
     persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,

@@ -1,9 +1,10 @@
-// A @wix/sdk client bound to the visitor session: the SDK reads and writes the module's store, and its
+// A @wix/sdk client bound to the visitor session: the SDK reads and writes the module's session, and its
 // API calls take their token from getAccessToken(), so single flight and keep-the-visitor hold for them too.
 import { createClient, OAuthStrategy } from '@wix/sdk'
 import { useRuntimeConfig } from '#imports'
-import { useWixVisitorStore } from '../stores/wixVisitor'
+import { useAppVisitorSession } from '../app-session'
 import { hasRefreshToken } from '../../tokens'
+import { configuredOptions } from '../../configured-options'
 
 const EMPTY_TOKENS = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
 
@@ -25,22 +26,22 @@ const MEMBER_FLOWS = [
  * instance's visitor session (one per SSR request, one per browser tab).
  */
 export function useWixClient<Modules extends Record<string, unknown> = Record<string, never>>(modules?: Modules) {
-  const store = useWixVisitorStore()
+  const session = useAppVisitorSession()
   const auth = OAuthStrategy({
-    clientId: useRuntimeConfig().public.wixVisitor.clientId,
+    clientId: configuredOptions(useRuntimeConfig().public.wixVisitor).clientId,
     tokenStorage: {
-      getTokens: () => store.getTokens() ?? structuredClone(EMPTY_TOKENS),
-      setTokens: tokens => hasRefreshToken(tokens) ? store.setTokens(tokens) : store.clearTokens(),
+      getTokens: () => session.getTokens() ?? structuredClone(EMPTY_TOKENS),
+      setTokens: tokens => hasRefreshToken(tokens) ? session.setTokens(tokens) : session.clearTokens(),
     },
   })
   // The strategy's own header logic would mint a new visitor on any renewal failure: use the module's.
-  auth.getAuthHeaders = async () => ({ headers: { Authorization: await store.getAccessToken() } })
+  auth.getAuthHeaders = async () => ({ headers: { Authorization: await session.getAccessToken() } })
   // Its member flows call that logic internally; a valid token first leaves it nothing to renew.
   for (const name of MEMBER_FLOWS) {
     const flow = auth[name] as (...args: unknown[]) => Promise<unknown>
     if (typeof flow !== 'function') continue
     ;(auth[name] as typeof flow) = async (...args) => {
-      await store.getAccessToken()
+      await session.getAccessToken()
       return flow(...args)
     }
   }

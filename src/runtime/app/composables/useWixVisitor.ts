@@ -3,10 +3,11 @@ import { storeToRefs } from 'pinia'
 import type { $Fetch } from 'ofetch'
 import { navigateTo, useNuxtApp, useRequestURL, useRouter, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
+import { useAppVisitorSession } from '../app-session'
 import { authRoute, withQuery } from '../../auth-routes'
-import { requestRedirectSession } from '../../redirect-session'
 import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
-import type { WixVisitorRuntimeOptions } from '../../types'
+import type { Tokens, TokensInput } from '../../types'
+import { configuredOptions } from '../../configured-options'
 
 /** Options of `login()`. */
 export interface WixLoginOptions {
@@ -21,17 +22,21 @@ export interface WixLoginOptions {
  * operations of the Wix SDK's visitor guide, and the member login and Wix-hosted pages on top.
  */
 export function useWixVisitor() {
-  const store = useWixVisitorStore()
   const nuxtApp = useNuxtApp()
-  const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
+  const store = useWixVisitorStore()
+  const session = useAppVisitorSession(nuxtApp)
+  const options = configuredOptions(useRuntimeConfig().public.wixVisitor)
   const router = useRouter()
   const { tokens, pending, error } = storeToRefs(store)
   // Read when needed, not on every call of the composable; it may run after an await, out of context.
   const origin = () => options.siteUrl ? new URL(options.siteUrl).origin : (nuxtApp.runWithContext(() => useRequestURL()) as URL).origin
   const here = () => router.currentRoute.value.fullPath
 
-  const createRedirectSession = (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> =>
-    requestRedirectSession(nuxtApp.$wixFetch as $Fetch, intent, callbacks, origin())
+  // Loaded on first use: most page views never leave for a Wix-hosted page.
+  const createRedirectSession = async (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> => {
+    const { requestRedirectSession } = await import('../../redirect-session')
+    return requestRedirectSession(nuxtApp.$wixFetch as $Fetch, intent, callbacks, origin())
+  }
 
   return {
     /** The active tokens, or `null`. */
@@ -43,17 +48,19 @@ export function useWixVisitor() {
     /** `true` when the session is a logged-in member's (the refresh token's role is `member`); no request. */
     loggedIn: computed(() => tokens.value?.refreshToken.role === 'member'),
     /** Confirms, renews or replaces `tokens` (no argument: mints a new visitor) and makes the result active. */
-    generateVisitorTokens: store.generateVisitorTokens,
+    generateVisitorTokens: (tokens?: TokensInput | null): Promise<Tokens> => session.generateVisitorTokens(tokens),
     /** Renews the access token of `refreshToken` (default: the current one); never mints a new visitor. */
-    renewToken: store.renewToken,
+    renewToken: (refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> => session.renewToken(refreshToken),
     /** The current tokens (a copy), or `null`. */
-    getTokens: store.getTokens,
+    getTokens: (): Tokens | null => session.getTokens(),
     /** Validates and activates tokens, e.g. a saved session; throws a TypeError naming the wrong field. */
-    setTokens: store.setTokens,
+    setTokens: (tokens: TokensInput): Tokens => session.setTokens(tokens),
     /** Forgets the visitor: store, cookie and localStorage. */
-    clearTokens: store.clearTokens,
+    clearTokens: (): void => session.clearTokens(),
     /** A valid access token value, renewing or minting first where needed. */
-    getAccessToken: store.getAccessToken,
+    getAccessToken: (): Promise<string> => session.getAccessToken(),
+    /** Keeps, renews or mints (with `autoGenerate`) so there is a usable session; `null` when there is none. */
+    ensureTokens: (): Promise<Tokens | null> => session.ensureTokens(),
     /** The visitor's authenticated fetch (`useNuxtApp().$wixFetch`): `baseURL` is `apiBaseUrl`. */
     $fetch: nuxtApp.$wixFetch,
     /** Creates a redirect session to a Wix-hosted page with the session's token; resolves to `{ url, sessionToken }`. */
@@ -73,7 +80,7 @@ export function useWixVisitor() {
     logout: async ({ returnTo = here() }: { returnTo?: string } = {}) => {
       if (import.meta.server) throw new Error('nuxt-wix-visitor: logout() runs in the browser; link to the logout route with a form POST instead')
       const { url } = await $fetch<{ url: string }>(authRoute(options, 'logout'), { method: 'POST', query: { returnTo }, headers: { accept: 'application/json' } })
-      store.clearTokens()
+      session.clearTokens()
       window.location.assign(url)
     },
   }

@@ -3,10 +3,10 @@
 import { defineNuxtRouteMiddleware, navigateTo, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { authRoute, withQuery } from '../../auth-routes'
-import type { WixVisitorRuntimeOptions } from '../../types'
+import { configuredOptions } from '../../configured-options'
 
 export default defineNuxtRouteMiddleware((to) => {
   if (useWixVisitorStore().tokens?.refreshToken.role === 'member') return
-  const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
+  const options = configuredOptions(useRuntimeConfig().public.wixVisitor)
   return navigateTo(withQuery(authRoute(options, 'login'), { returnTo: to.fullPath }), { external: true })
 })

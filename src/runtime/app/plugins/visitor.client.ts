@@ -1,13 +1,14 @@
 // Browser side of the handoff: start from exactly what the server rendered, then, once hydrated,
 // reconcile the cookie with localStorage and serve a visitor where the server did not.
-import { defineNuxtPlugin, refreshNuxtData, useRuntimeConfig } from '#app'
-import { useWixVisitorStore } from '../stores/wixVisitor'
+import { defineNuxtPlugin, refreshNuxtData } from '#app'
+import { endHydration, startHydration, useAppVisitorSession } from '../app-session'
 import { forgetLoggedOut, localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
 import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import { isAccessTokenExpired } from '../../tokens'
 import { readHandoff, renderedView } from '../handoff'
-import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
+import type { Tokens } from '../../types'
+import { configuredOptions } from '../../configured-options'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
 function isLocalStorage(area: Storage | null): boolean {
@@ -21,10 +22,12 @@ function isLocalStorage(area: Storage | null): boolean {
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:client',
-  dependsOn: ['pinia'],
   setup(nuxtApp) {
-    const options = useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions
-    const store = useWixVisitorStore()
+    const options = configuredOptions(nuxtApp.$config.public.wixVisitor)
+    const session = useAppVisitorSession(nuxtApp)
+    session.subscribe((change) => {
+      if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
+    })
     forgetLoggedOut(options)
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)
@@ -36,22 +39,24 @@ export default defineNuxtPlugin({
     const cookieLost = !!marker && !cookie && !!options.cookie
     const unchanged = (a: Tokens | null, b: Tokens | null) => a === b || isSameSession(a, b)
     // Token calls use the visitor this browser keeps from the start, even during hydration.
-    store.resume(chooseStoredSession(cookie, local, !!handoff?.minted))
+    session.resume(chooseStoredSession(cookie, local, !!handoff?.minted))
 
     const serveVisitor = async () => {
-      if (!unchanged(cookie, store.tokens) || !unchanged(local, store.tokens)) store.save()
+      if (!unchanged(cookie, session.tokens) || !unchanged(local, session.tokens)) session.save()
       try {
-        await store.ensureTokens()
+        await session.ensureTokens()
       }
       catch {
-        // The failure is in store.error; the next call tries again.
+        // The failure is in the session's error; the next call tries again.
       }
-      if (cookieLost) {
-        store.report({ message: 'nuxt-wix-visitor: the session cookie the server set did not reach this browser (a Secure cookie over plain HTTP, a cookie over the size limit, or a blocked cookie); the session lives in localStorage only', status: null, transient: false, reason: 'cookie_lost' })
+      // The server's cookie never arrived, or the browser refused the one written here just now.
+      const refused = !!options.cookie && !!session.tokens && !session.error && !readCookieSession(options)
+      if (cookieLost || refused) {
+        session.report({ message: 'nuxt-wix-visitor: this browser does not keep the session cookie (a Secure cookie over plain HTTP, a cookie over the size limit, or a blocked cookie); the session lives in localStorage only', status: null, transient: false, reason: 'cookie_lost' })
       }
       // The server rendered the data of another visitor, or of none (its token request failed): fetch it
       // again for the visitor the browser has now.
-      if (marker !== undefined && marker !== visitorMarker(store.tokens)) await refreshNuxtData()
+      if (marker !== undefined && marker !== visitorMarker(session.tokens)) await refreshNuxtData()
       followWixReturn()
     }
 
@@ -60,8 +65,8 @@ export default defineNuxtPlugin({
     const followWixReturn = () => {
       const query = new URLSearchParams(window.location.search)
       const failure = authErrorOf(window.location.search)
-      if (failure && !store.error) store.report(failure)
-      if (query.get('wixMemberLoggedIn') !== 'true' || store.tokens?.refreshToken.role === 'member' || !options.auth) return
+      if (failure && !session.error) session.report(failure)
+      if (query.get('wixMemberLoggedIn') !== 'true' || session.tokens?.refreshToken.role === 'member' || !options.auth) return
       query.delete('wixMemberLoggedIn')
       const rest = query.toString()
       const returnTo = `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`
@@ -77,9 +82,9 @@ export default defineNuxtPlugin({
         if (event.key !== localStorageKey(options) && event.key !== null) return
         if (!isLocalStorage(event.storageArea)) return
         const shared = readSharedSession(options, event.key === null)
-        const current = store.getTokens()
+        const current = session.getTokens()
         if (unchanged(shared, current)) return
-        store.follow(shared)
+        session.follow(shared)
         if (!isSameVisitor(shared, current)) void refreshWhenHydrated()
       })
     }
@@ -88,12 +93,12 @@ export default defineNuxtPlugin({
     // route's Set-Cookie lands after this tab's own new visitor, the tab takes the route's visitor (the
     // route may have put things in its cart) and stores it for the other tabs; an older visitor stays.
     const adoptServerVisitor = () => {
-      const current = store.getTokens()
-      if (!store.isOwnMint(current)) return
+      const current = session.getTokens()
+      if (!session.isOwnMint(current)) return
       const arrived = readCookieSession(options)
       if (!arrived || isSameVisitor(arrived, current) || isAccessTokenExpired(arrived)) return
-      store.follow(arrived)
-      store.save()
+      session.follow(arrived)
+      session.save()
       void refreshWhenHydrated()
     }
     if (options.cookie) {
@@ -107,9 +112,9 @@ export default defineNuxtPlugin({
       return
     }
     // Hydration must see what the server saw; the page shows the browser's visitor once it is done.
-    store.startHydration(rendered ?? (handoff ? renderedView(handoff) : null))
+    startHydration(nuxtApp, rendered ?? (handoff ? renderedView(handoff) : null))
     nuxtApp.hooks.hookOnce('app:suspense:resolve', () => {
-      store.endHydration()
+      endHydration(nuxtApp)
       return serveVisitor()
     })
   },

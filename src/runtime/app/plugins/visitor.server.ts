@@ -6,7 +6,7 @@ import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor
 import { AUTH_ERROR_PARAM, authErrorOf } from '../../auth-routes'
 import { visitorMarker } from '../../stored-session'
 import { writeHandoff } from '../handoff'
-import type { WixVisitorRuntimeOptions } from '../../types'
+import { configuredOptions } from '../../configured-options'
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:server',
@@ -15,7 +15,7 @@ export default defineNuxtPlugin({
     // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
     if (!event || nuxtApp.payload.prerenderedAt || isSharedResponse(event)) return
 
-    const session = useRequestVisitorSession(event, useRuntimeConfig().public.wixVisitor as WixVisitorRuntimeOptions)
+    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public.wixVisitor))
     // Heard here, not by the store, which exists only if the page asks for the visitor.
     session.subscribe((change) => {
       if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')

@@ -1,17 +1,25 @@
-// At server start: options that arrived through the environment are checked once (a clear warning; where
-// the cookie is written, defaults stand in for unusable values), and the process's token breaker is made.
+// At server start: the options the environment may still set are checked once (a clear warning), the
+// environment variables of options fixed at build time are named as ignored, and the process's token
+// breaker is made.
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
-import { cookieProblems, optionProblems, usableBreaker } from '../../options'
+import { optionProblems, usableBreaker } from '../../options'
+import { builtBreaker, configuredOptions } from '../../configured-options'
 import { processBreaker } from '../../breaker'
-import type { WixVisitorBreakerOptions, WixVisitorRuntimeOptions } from '../../types'
+
+/** The environment variables read at run time; every other `NUXT_PUBLIC_WIX_VISITOR_*` is fixed in the build. */
+const RUN_TIME = new Set(['NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID', 'NUXT_PUBLIC_WIX_VISITOR_API_BASE_URL', 'NUXT_PUBLIC_WIX_VISITOR_SITE_URL'])
+const BREAKER_ENV = { threshold: 'NUXT_WIX_VISITOR_BREAKER_THRESHOLD', cooldown: 'NUXT_WIX_VISITOR_BREAKER_COOLDOWN', maxCooldown: 'NUXT_WIX_VISITOR_BREAKER_MAX_COOLDOWN' } as const
 
 export default defineNitroPlugin(() => {
-  const config = useRuntimeConfig()
-  const options = config.public.wixVisitor as WixVisitorRuntimeOptions
-  const cookie = new Set(options.cookie ? cookieProblems(options.cookie) : [])
-  for (const problem of optionProblems(options)) {
-    console.warn(`[nuxt-wix-visitor] ${problem}${cookie.has(problem) ? '; its default is used instead' : ''}`)
+  const warn = (problem: string) => console.warn(`[nuxt-wix-visitor] ${problem}`)
+  for (const problem of optionProblems(configuredOptions(useRuntimeConfig().public.wixVisitor))) warn(problem)
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
+  for (const name of Object.keys(env)) {
+    if ((name.startsWith('NUXT_PUBLIC_WIX_VISITOR_') && !RUN_TIME.has(name)) || (name.startsWith('NUXT_WIX_VISITOR_') && !Object.values(BREAKER_ENV).includes(name as never))) {
+      warn(`${name} is ignored: this option is fixed when the app is built; set it in nuxt.config and build again`)
+    }
   }
-  const breaker = (config.wixVisitor as { breaker?: WixVisitorBreakerOptions | false } | undefined)?.breaker
-  if (breaker) processBreaker(usableBreaker(breaker, problem => console.warn(`[nuxt-wix-visitor] ${problem}`)))
+  if (!builtBreaker) return
+  const fromEnv = Object.fromEntries(Object.entries(BREAKER_ENV).flatMap(([option, name]) => env[name] === undefined ? [] : [[option, Number(env[name])]]))
+  processBreaker(usableBreaker({ ...builtBreaker, ...fromEnv }, warn))
 })

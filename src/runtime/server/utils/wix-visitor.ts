@@ -8,6 +8,7 @@ import { createWixFetch } from '../../wix-fetch'
 import { requestRedirectSession } from '../../redirect-session'
 import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
 import { siteOrigin } from '../member-login'
+import { configuredOptions } from '../../configured-options'
 import type { Tokens, WixVisitorRuntimeOptions } from '../../types'
 
 declare module 'h3' {
@@ -16,9 +17,10 @@ declare module 'h3' {
   }
 }
 
-/** The module's options, as the server sees them at run time. */
-export function visitorOptionsOf(event: H3Event): WixVisitorRuntimeOptions {
-  return useRuntimeConfig(event).public.wixVisitor as WixVisitorRuntimeOptions
+/** The module's options, as the server sees them at run time (the same for every request). */
+export function visitorOptionsOf(_event: H3Event): WixVisitorRuntimeOptions {
+  // Without the event: the process's runtime config, not a copy made for this request.
+  return configuredOptions(useRuntimeConfig().public.wixVisitor)
 }
 
 /** The request's visitor session (see `useRequestVisitorSession`). */

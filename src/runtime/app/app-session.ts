@@ -1,0 +1,71 @@
+// The visitor session of one app instance: on the server the request's (shared with Nitro handlers), in
+// the browser one per tab, made by the client plugin. The Pinia store shows it; while the page hydrates,
+// the store shows what the server rendered instead.
+import type { NuxtApp } from '#app'
+import { useNuxtApp } from '#imports'
+import { VisitorSession } from '../session'
+import { useRequestVisitorSession } from '../server/visitor-session'
+import { configuredOptions } from '../configured-options'
+import { writeBrowserSession } from './browser-storage'
+import { mintOncePerBrowser } from './browser-mint'
+import type { Tokens } from '../types'
+
+interface AppVisitor {
+  session: VisitorSession
+  /** While the page hydrates: the tokens the server rendered, which the store shows meanwhile. */
+  rendered?: { tokens: Tokens | null }
+  /** Brings the store (if one was made) up to date with the session. */
+  showSession?: () => void
+}
+
+type WithVisitor = NuxtApp & { _wixVisitor?: AppVisitor }
+
+function appVisitor(nuxtApp: NuxtApp): AppVisitor {
+  const app = nuxtApp as WithVisitor
+  if (app._wixVisitor) return app._wixVisitor
+  const options = configuredOptions(nuxtApp.$config.public.wixVisitor)
+  // A ternary on import.meta.server itself, so the browser build drops the server's imports.
+  const session = import.meta.server
+    ? useRequestVisitorSession(nuxtApp.ssrContext!.event, options)
+    : new VisitorSession({
+        ...options,
+        tokens: null,
+        persist: tokens => writeBrowserSession(options, tokens),
+        mintExclusively: (mint, replacing) => mintOncePerBrowser(options, mint, replacing),
+      })
+  app._wixVisitor = { session }
+  return app._wixVisitor
+}
+
+/** The visitor session of this app instance. */
+export function useAppVisitorSession(nuxtApp: NuxtApp = useNuxtApp()): VisitorSession {
+  return appVisitor(nuxtApp).session
+}
+
+/** The tokens the store shows: the rendered ones while the page hydrates, else the session's. */
+export function shownTokens(nuxtApp: NuxtApp): Tokens | null {
+  const visitor = appVisitor(nuxtApp)
+  return visitor.rendered ? visitor.rendered.tokens : visitor.session.tokens
+}
+
+/** `true` while the store shows what the server rendered rather than the session. */
+export function isShowingRendered(nuxtApp: NuxtApp): boolean {
+  return !!appVisitor(nuxtApp).rendered
+}
+
+/** Lets the store bring itself up to date with the session once hydration is done. */
+export function onShowSession(nuxtApp: NuxtApp, show: () => void): void {
+  appVisitor(nuxtApp).showSession = show
+}
+
+/** Shows `rendered` in the store until `endHydration()`, so hydration matches the server's HTML. */
+export function startHydration(nuxtApp: NuxtApp, rendered: Tokens | null): void {
+  appVisitor(nuxtApp).rendered = { tokens: rendered }
+}
+
+/** Shows the session as it is, once hydration is done. */
+export function endHydration(nuxtApp: NuxtApp): void {
+  const visitor = appVisitor(nuxtApp)
+  visitor.rendered = undefined
+  visitor.showSession?.()
+}
