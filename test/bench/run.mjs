@@ -3,11 +3,14 @@
 //
 //   node test/bench/run.mjs            (npm run bench)
 //
-// Three apps under test/bench/apps/, the same small page each, built once per run (into their own .nuxt
+// Four apps under test/bench/apps/, the same small page each, built once per run (into their own .nuxt
 // and .output, both ignored by git):
 //   baseline    Nuxt + @pinia/nuxt, no Wix
 //   module      this module (from src/), pointed at the stand-in
 //   handrolled  @pinia/nuxt and a server middleware that builds an @wix/sdk client per request
+//   store       baseline plus a minimal Pinia setup store holding the module store's state (no actions):
+//               what such a store costs by itself. It makes no token requests, so it runs only where the
+//               module is set against baseline: returning visitors (rounds and sweep) and client JS.
 // The Wix stand-in (src/testing/wix-stand-in.ts) runs in a child process; every server runs with
 // test/bench/probe.mjs preloaded, which reports CPU time and heap over IPC.
 //
@@ -15,7 +18,7 @@
 //   BENCH_ROUNDS=3            rounds per figure; the apps take turns within a round, each round in another order
 //   BENCH_SECONDS=3           seconds per load run
 //   BENCH_CONNECTIONS=10      connections of the main load runs
-//   BENCH_SWEEP=1,10,50       connections of the returning-visitor module/baseline sweep
+//   BENCH_SWEEP=1,10,50       connections of the returning-visitor module/store/baseline sweep
 //   BENCH_WARMUP_SECONDS=6    seconds of mixed requests per app before anything is measured
 //   BENCH_HEAP_VISITORS=10000 distinct visitors per heap batch (two batches per app)
 //   BENCH_REUSE_BUILD=1       reuse the apps' last builds instead of building them again
@@ -38,6 +41,11 @@ import autocannon from 'autocannon'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 const APPS = ['baseline', 'module', 'handrolled']
+/** The minimal Pinia store app: measured only against baseline and module (returning visitors, client JS). */
+const STORE_APP = 'store'
+const ALL_APPS = [...APPS, STORE_APP]
+/** The apps of each scenario's load runs; new and expired visitors make token requests, the store app none. */
+const SCENARIO_APPS = { returning: ALL_APPS, new: APPS, expired: APPS }
 const SCENARIOS = ['returning', 'new', 'expired']
 const SCENARIO_TITLES = { returning: 'Returning visitor (valid cookie)', new: 'New visitor (no cookie)', expired: 'Expired access token (fresh expired cookie per request)' }
 
@@ -62,9 +70,12 @@ const WARM_UP_SECONDS = intFromEnv('BENCH_WARMUP_SECONDS', 6)
 
 const BUDGETS = {
   returningCpuAddedUs: 25,
+  /** Or, if higher, what the minimal Pinia store costs by itself (store − baseline) plus this. */
+  returningCpuOverStoreUs: 10,
   returningRatio: 0.95,
   wixRatio: 1.0,
   sameTokenRequests: 0.01,
+  /** module − store: the module's initial client JS beyond a minimal Pinia store's. */
   clientJsAddedBytes: 2048,
   heapPerVisitorBytes: 16,
   concurrencyRefreshes: 50,
@@ -278,11 +289,15 @@ async function startServer(name, wix) {
 // Cookies and requests.
 
 let clientId = ''
-/** The `wixSession` cookie each app writes: the module `{ clientId, tokens }`, the hand-rolled app bare tokens. */
+/**
+ * The `wixSession` cookie each app writes: the module `{ clientId, tokens }`, the hand-rolled app bare tokens;
+ * baseline and store (which read no cookie) get the module's, so that every app receives the same bytes.
+ */
 const cookieFor = {
   baseline: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
   module: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
   handrolled: tokens => `wixSession=${encodeURIComponent(JSON.stringify(tokens))}`,
+  store: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
 }
 
 async function visitors(wix, count, lifetime) {
@@ -389,7 +404,8 @@ async function measure(server, wix, run) {
 
 /** The page works as intended on each app before anything is measured. */
 async function sanity(server, wix, name, returningTokens) {
-  const wixApp = name !== 'baseline'
+  const wixApp = name === 'module' || name === 'handrolled'
+  const storeApp = name === STORE_APP
   const checks = []
   const check = (ok, what) => checks.push({ ok: !!ok, what })
   const counted = async (cookie) => {
@@ -407,12 +423,21 @@ async function sanity(server, wix, name, returningTokens) {
     check(sessionFromSetCookie(fresh.response.headers)?.refreshToken?.role === 'visitor', 'new visitor: a session cookie')
     check(!fresh.response.body.includes(sessionFromSetCookie(fresh.response.headers)?.accessToken?.value ?? '\u0000'), 'new visitor: no token in the HTML')
   }
+  if (storeApp) {
+    check(roleOf(fresh.response.body) === 'none', 'new visitor: role none (the store holds no tokens)')
+    check(fresh.counts.all === 0, 'new visitor: no token request')
+    check(!sessionFromSetCookie(fresh.response.headers), 'new visitor: no Set-Cookie')
+  }
   const returning = await counted(cookieFor[name](returningTokens))
   check(returning.response.status === 200, 'returning visitor: 200')
   if (wixApp) {
     check(roleOf(returning.response.body) === 'visitor', 'returning visitor: role visitor')
     check(returning.counts.all === 0, 'returning visitor: no token request')
     check(!sessionFromSetCookie(returning.response.headers), 'returning visitor: no Set-Cookie')
+  }
+  if (storeApp) {
+    check(roleOf(returning.response.body) === 'none', 'returning visitor: role none')
+    check(returning.counts.all === 0, 'returning visitor: no token request')
   }
   const [expiredTokens] = await visitors(wix, 1, -10)
   const expired = await counted(cookieFor[name](expiredTokens))
@@ -422,6 +447,10 @@ async function sanity(server, wix, name, returningTokens) {
     check(roleOf(expired.response.body) === 'visitor', 'expired visitor: role visitor')
     check(expired.counts.refresh === 1 && expired.counts.anonymous === 0, 'expired visitor: one refresh grant')
     check(renewed?.refreshToken?.value === expiredTokens.refreshToken.value && renewed?.accessToken?.value !== expiredTokens.accessToken.value, 'expired visitor: the same visitor, a new access token')
+  }
+  if (storeApp) {
+    check(roleOf(expired.response.body) === 'none', 'expired visitor: role none')
+    check(expired.counts.all === 0, 'expired visitor: no token request')
   }
   const failed = checks.filter(entry => !entry.ok)
   if (failed.length) throw new Error(`${name}: the page does not work as the benchmark expects: ${failed.map(entry => entry.what).join('; ')}`)
@@ -535,8 +564,44 @@ const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(dig
 const signed = (value, digits = 0) => (Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}` : 'n/a')
 const verdict = ok => (ok === null ? 'info' : ok ? '**pass**' : '**over**')
 
+/**
+ * The figures of the `store` app and the budgets that count from them: the module's returning-visitor CPU
+ * budget is the flat one or, if higher, what the minimal Pinia store costs by itself plus a margin; the
+ * module's initial client JS is judged beyond the store app's.
+ */
+function storeComparison({ scenarios, sweep, js }) {
+  const cpu = app => scenarios.returning.median[app].cpuUsPerReq
+  const storeAddedUs = cpu(STORE_APP) - cpu('baseline')
+  const fromStoreUs = storeAddedUs + BUDGETS.returningCpuOverStoreUs
+  const storeBudget = Number.isFinite(fromStoreUs) && fromStoreUs > BUDGETS.returningCpuAddedUs
+  const initial = app => js[app].initial.gzip
+  return {
+    returningCpu: {
+      baselineUs: cpu('baseline'),
+      storeUs: cpu(STORE_APP),
+      moduleUs: cpu('module'),
+      storeAddedUs,
+      moduleAddedUs: cpu('module') - cpu('baseline'),
+      moduleOverStoreUs: cpu('module') - cpu(STORE_APP),
+      budgetUs: storeBudget ? fromStoreUs : BUDGETS.returningCpuAddedUs,
+      budgetBasis: storeBudget ? 'store' : 'flat',
+    },
+    clientJs: {
+      baselineBytes: initial('baseline'),
+      storeBytes: initial(STORE_APP),
+      moduleBytes: initial('module'),
+      storeAddedBytes: initial(STORE_APP) - initial('baseline'),
+      moduleOverStoreBytes: initial('module') - initial(STORE_APP),
+      moduleOverBaselineBytes: initial('module') - initial('baseline'),
+      budgetBytes: BUDGETS.clientJsAddedBytes,
+    },
+    sweep: Object.fromEntries(Object.entries(sweep).map(([connections, entry]) => [connections, { storeReqPerSec: entry[STORE_APP].reqPerSec, storeRatio: entry.storeRatio }])),
+  }
+}
+
 function buildTable(results) {
   const { scenarios, sweep, js, heap, concurrency: conc } = results
+  const storeFigures = results.storeComparison
   const m = (scenario, app, key) => scenarios[scenario].median[app][key]
   const rows = []
   const row = (figure, values, ratio, budget, ok) => rows.push({ figure, values, ratio, budget, result: verdict(ok) })
@@ -554,7 +619,14 @@ function buildTable(results) {
     row(`${title}: latency p50 / p99 (ms)`, APPS.map(app => `${fixed(m(scenario, app, 'p50'), 1)} / ${fixed(m(scenario, app, 'p99'), 1)}`), '', '', null)
     const cpuAdded = m(scenario, 'module', 'cpuUsPerReq') - m(scenario, 'baseline', 'cpuUsPerReq')
     if (scenario === 'returning') {
-      row(`${title}: server CPU per request (µs)`, APPS.map(app => fixed(m(scenario, app, 'cpuUsPerReq'), 1)), `module − baseline ${signed(cpuAdded, 1)} µs`, `≤ +${BUDGETS.returningCpuAddedUs} µs`, cpuAdded <= BUDGETS.returningCpuAddedUs)
+      const { storeUs, storeAddedUs, budgetUs, budgetBasis } = storeFigures.returningCpu
+      const budget = budgetBasis === 'store' ? fixed(budgetUs, 1) : String(budgetUs)
+      const fromStore = `store − baseline ${signed(storeAddedUs, 1)} µs + ${BUDGETS.returningCpuOverStoreUs} µs`
+      const why = budgetBasis === 'store'
+        ? `${fromStore}: the minimal Pinia store's own cost plus ${BUDGETS.returningCpuOverStoreUs} µs, above the flat ${BUDGETS.returningCpuAddedUs} µs`
+        : `the flat budget: ${fromStore} is not above it`
+      row(`${title}: server CPU per request (µs)`, APPS.map(app => fixed(m(scenario, app, 'cpuUsPerReq'), 1)), `module − baseline ${signed(cpuAdded, 1)} µs`, `≤ +${budget} µs (${why})`, cpuAdded <= budgetUs)
+      row(`${title}: server CPU per request, \`store\` app: a minimal Pinia store holding the visitor's state, no Wix (µs)`, [fixed(m(scenario, 'baseline', 'cpuUsPerReq'), 1), '–', '–'], `store ${fixed(storeUs, 1)} µs; store − baseline ${signed(storeAddedUs, 1)} µs`, `sets the module's budget: max(${BUDGETS.returningCpuAddedUs}, store − baseline + ${BUDGETS.returningCpuOverStoreUs}) = ${budget} µs`, null)
     }
     else {
       const cpuRatio = m(scenario, 'module', 'cpuUsPerReq') / m(scenario, 'handrolled', 'cpuUsPerReq')
@@ -568,8 +640,11 @@ function buildTable(results) {
     row(`${title}: token requests per completed request, anonymous + refresh (per sent request)`, APPS.map(perRequest), `module − handrolled ${signed(difference(grant), 3)} ${grant} per sent`, scenario === 'returning' ? '' : `same as handrolled (±${BUDGETS.sameTokenRequests})`, scenario === 'returning' ? null : same)
   }
 
-  const jsAdded = js.module.initial.gzip - js.baseline.initial.gzip
-  row('Client JS, initial load (gzip -9 B, files)', APPS.map(app => `${js[app].initial.gzip} (${js[app].initial.files})`), `module − baseline ${signed(jsAdded)} B`, `≤ +${BUDGETS.clientJsAddedBytes} B`, jsAdded <= BUDGETS.clientJsAddedBytes)
+  const { storeAddedBytes, moduleOverStoreBytes, moduleOverBaselineBytes } = storeFigures.clientJs
+  const initialJs = APPS.map(app => `${js[app].initial.gzip} (${js[app].initial.files})`)
+  row('Client JS, initial load (gzip -9 B, files)', initialJs, `module − store ${signed(moduleOverStoreBytes)} B`, `module − store ≤ +${BUDGETS.clientJsAddedBytes} B (the module's code beyond a minimal Pinia store's)`, moduleOverStoreBytes <= BUDGETS.clientJsAddedBytes)
+  row('Client JS, initial load: module − baseline (gzip -9 B, files)', initialJs, `module − baseline ${signed(moduleOverBaselineBytes)} B`, '', null)
+  row('Client JS, initial load, `store` app: the Pinia store code the page pulls in (gzip -9 B, files)', [initialJs[0], '–', '–'], `store ${js[STORE_APP].initial.gzip} (${js[STORE_APP].initial.files}); store − baseline ${signed(storeAddedBytes)} B`, '', null)
   row('Client JS, all `_nuxt/*.js` (gzip -9 B, files)', APPS.map(app => `${js[app].total.gzip} (${js[app].total.files})`), `module − baseline ${signed(js.module.total.gzip - js.baseline.total.gzip)} B`, '', null)
 
   const heapAdded = heap.module.perVisitor - heap.baseline.perVisitor
@@ -614,12 +689,19 @@ function spreadTable(results) {
     '| --- | --- |',
     paired('returning', 'Returning: module/baseline req/s', round => fixed(round.module.reqPerSec / round.baseline.reqPerSec, 3)),
     paired('returning', 'Returning: module − baseline CPU µs per request', round => signed(round.module.cpuUsPerReq - round.baseline.cpuUsPerReq, 1)),
+    paired('returning', 'Returning: store/baseline req/s', round => fixed(round[STORE_APP].reqPerSec / round.baseline.reqPerSec, 3)),
+    paired('returning', 'Returning: store − baseline CPU µs per request', round => signed(round[STORE_APP].cpuUsPerReq - round.baseline.cpuUsPerReq, 1)),
+    paired('returning', 'Returning: module − store CPU µs per request', round => signed(round.module.cpuUsPerReq - round[STORE_APP].cpuUsPerReq, 1)),
     paired('new', 'New visitor: module/handrolled req/s', round => fixed(round.module.reqPerSec / round.handrolled.reqPerSec, 3)),
     paired('expired', 'Expired: module/handrolled req/s', round => fixed(round.module.reqPerSec / round.handrolled.reqPerSec, 3)),
   ]
   for (const connections of config.sweep) {
     const entry = results.sweep[connections]
     pairedLines.push(`| Returning at ${connections} conn.: module/baseline req/s | ${entry.rounds.map(round => fixed(round.module.reqPerSec / round.baseline.reqPerSec, 3)).join(', ')} |`)
+  }
+  for (const connections of config.sweep) {
+    const entry = results.sweep[connections]
+    pairedLines.push(`| Returning at ${connections} conn.: store/baseline req/s | ${entry.rounds.map(round => fixed(round[STORE_APP].reqPerSec / round.baseline.reqPerSec, 3)).join(', ')} |`)
   }
   for (const connections of config.sweep) {
     const entry = results.sweep[connections]
@@ -642,8 +724,8 @@ Generated by \`node test/bench/run.mjs\` on ${machine.date}. ${failures.length ?
 - CPU: ${machine.cpuModel} × ${machine.cpus} (os.cpus()); load average ${machine.loadBefore.map(value => value.toFixed(2)).join(' / ')} before the run, ${machine.loadAfter.map(value => value.toFixed(2)).join(' / ')} after
 - Node ${machine.node}, ${machine.platform}; Nuxt ${machine.nuxt}, @wix/sdk ${machine.wixSdk}, autocannon ${machine.autocannon}
 - ${config.rounds} rounds × ${config.seconds} s per load run, ${config.connections} connections; the apps take turns within each round, in a rotated order each round; figures are medians over the rounds
-- All traffic on 127.0.0.1: load from this process (autocannon), the Wix stand-in in a child process, one production server per app (\`node .output/server/index.mjs\`, with \`test/bench/probe.mjs\` preloaded for CPU and heap readings over IPC; fetches to other hosts refused: ${APPS.map(app => `${app} ${results.refusedOutsideRequests[app]}`).join(', ')})
-- Builds: ${APPS.map(app => `${app} ${results.builds[app].reused ? 'reused' : `${fixed(results.builds[app].seconds)} s`}`).join(', ')}; the whole run took ${fixed(results.durationSeconds)} s
+- All traffic on 127.0.0.1: load from this process (autocannon), the Wix stand-in in a child process, one production server per app (\`node .output/server/index.mjs\`, with \`test/bench/probe.mjs\` preloaded for CPU and heap readings over IPC; fetches to other hosts refused: ${ALL_APPS.map(app => `${app} ${results.refusedOutsideRequests[app]}`).join(', ')})
+- Builds: ${ALL_APPS.map(app => `${app} ${results.builds[app].reused ? 'reused' : `${fixed(results.builds[app].seconds)} s`}`).join(', ')}; the whole run took ${fixed(results.durationSeconds)} s
 - ${results.noiseNote}
 
 ## Results
@@ -653,9 +735,11 @@ ${table.markdown}
 How to read it:
 
 - *Server CPU per request*: user + system CPU time of the server process (\`process.cpuUsage()\`) over a load run, divided by the requests completed.
+- *The \`store\` app*: the baseline app plus a minimal Pinia setup store holding the same state as the module's store (\`tokens\`, a \`shallowRef\` in \`skipHydrate\`, null; \`pending\`; \`error\`), no actions, its page rendering \`tokens?.refreshToken.role ?? 'none'\` as the module's page does. It measures what a minimal Pinia store holding the visitor's state costs by itself. It makes no token requests, so it runs only with the returning visitor (in the same rounds and rotation as the other apps, and in the connection sweep) and for client JS.
+- *Returning visitor, server CPU budget*: module − baseline ≤ max(${BUDGETS.returningCpuAddedUs} µs, (store − baseline) + ${BUDGETS.returningCpuOverStoreUs} µs): the flat ${BUDGETS.returningCpuAddedUs} µs, unless the minimal Pinia store alone costs more than that minus ${BUDGETS.returningCpuOverStoreUs} µs, in which case the budget is the store's cost plus ${BUDGETS.returningCpuOverStoreUs} µs; the row says which one applies. Medians over the rounds, as everywhere.
 - *Token requests per request*: the stand-in's logged token requests during a load run (\`count('anonymous')\`, \`count('refresh_token')\`, read 300 ms after the run), divided by the requests completed; in brackets, divided by the requests sent. The up to ${config.connections} requests still in flight when a run stops are served (and make their token requests) but not counted as completed, so the first figure is above 1 by about connections / completed; the bracketed one is exact, and is the one compared.
 - *Expired access token*: each request carries the cookie of another visitor made by the stand-in with an access token that expired 10 s before (\`createVisitor(-10)\`); a pool made before each run, one cookie per request.
-- *Client JS, initial load*: the \`/_nuxt/*.js\` files the page's HTML loads (\`<script src>\` and \`<link rel="modulepreload">\`), each gzipped at level 9, summed. The budget is 2 kB = ${BUDGETS.clientJsAddedBytes} B.
+- *Client JS, initial load*: the \`/_nuxt/*.js\` files the page's HTML loads (\`<script src>\` and \`<link rel="modulepreload">\`), each gzipped at level 9, summed. The module's added code is judged beyond the \`store\` app's: module − store ≤ 2 kB = ${BUDGETS.clientJsAddedBytes} B; store − baseline (the Pinia store code the page pulls in) and module − baseline are shown for information.
 - *Retained heap per visitor*: \`process.memoryUsage().heapUsed\` after forced full GCs (\`--expose-gc\`), taken after each of two batches of ${config.heapVisitors} distinct visitors (every other request a new visitor, the others a fresh expired visitor); the figure is the growth over the second batch divided by ${config.heapVisitors}, so one-time warm-up does not count.
 - *Concurrency*: 100 simultaneous requests of 50 expired visitors, two each, each on its own connection; each visitor's two requests back to back (A A B B …) or all first requests, then all second ones (A B … A B …). The budget row has the stand-in answer token requests after 100 ms, about a round trip to Wix, so that all requests are in flight while the renewals are; the stand-in's immediate answer on 127.0.0.1 (0 ms) can finish a renewal before the visitor's second request is read, and such a request renews again by design (docs/session.md, Concurrency and failures).
 
@@ -677,7 +761,7 @@ ${concurrencyLines.join('\n')}
 
 ## Client JS (initial load)
 
-${APPS.map(app => `- ${app}: ${results.js[app].initial.list.map(file => `\`${file.path.replace('/_nuxt/', '')}\` ${file.gzip} B`).join(', ')}; HTML ${results.js[app].htmlBytes} B`).join('\n')}
+${ALL_APPS.map(app => `- ${app}: ${results.js[app].initial.list.map(file => `\`${file.path.replace('/_nuxt/', '')}\` ${file.gzip} B`).join(', ')}; HTML ${results.js[app].htmlBytes} B`).join('\n')}
 ${results.micro ? `\n## Micro-benchmarks (vitest bench)\n\n\`\`\`\n${results.micro.output.trim().slice(-6000)}\n\`\`\`\n` : ''}
 Raw numbers, per round: [results.json](results.json).
 `
@@ -689,29 +773,29 @@ async function main() {
   const loadBefore = os.loadavg()
   log(`rounds ${config.rounds} × ${config.seconds} s, ${config.connections} connections, heap batches of ${config.heapVisitors}`)
   const builds = {}
-  for (const app of APPS) builds[app] = await buildApp(app)
+  for (const app of ALL_APPS) builds[app] = await buildApp(app)
 
   const wix = await startStandIn()
   clientId = wix.clientId
   log(`stand-in on ${wix.url}`)
   const servers = {}
-  for (const app of APPS) {
+  for (const app of ALL_APPS) {
     servers[app] = await startServer(app, wix)
     log(`${app} on ${servers[app].url}`)
   }
 
   const [returningTokens] = await visitors(wix, 1, 14_400)
   const sanityChecks = {}
-  for (const app of APPS) sanityChecks[app] = await sanity(servers[app], wix, app, returningTokens)
+  for (const app of ALL_APPS) sanityChecks[app] = await sanity(servers[app], wix, app, returningTokens)
   log('sanity checks pass on every app')
 
   const js = {}
-  for (const app of APPS) js[app] = await clientJs(servers[app], app, cookieFor[app](returningTokens))
+  for (const app of ALL_APPS) js[app] = await clientJs(servers[app], app, cookieFor[app](returningTokens))
 
   // Warm-up, so that compiling the servers' hot code (which counts as their CPU time) is over before
   // anything is measured: every app, every kind of request.
   const warmUp = {}
-  for (const app of APPS) {
+  for (const app of ALL_APPS) {
     const returningCookie = cookieFor[app](returningTokens)
     const pool = cookiePool((await visitors(wix, 4000, -10)).map(cookieFor[app]))
     let index = 0
@@ -719,12 +803,13 @@ async function main() {
     const result = await load(servers[app], { seconds: WARM_UP_SECONDS, nextCookie })
     warmUp[app] = { completed: result.requests.total, cookiesWrapped: pool.wraps }
   }
-  log(`warmed up: ${APPS.map(app => `${app} ${warmUp[app].completed} requests`).join(', ')}`)
+  log(`warmed up: ${ALL_APPS.map(app => `${app} ${warmUp[app].completed} requests`).join(', ')}`)
 
   // Main load runs.
   const scenarios = {}
   const returningRate = {}
   for (const scenario of SCENARIOS) {
+    const apps = SCENARIO_APPS[scenario]
     const rounds = []
     const cookieSource = async (app, seconds) => {
       if (scenario === 'returning') return { cookie: cookieFor[app](returningTokens) }
@@ -736,30 +821,30 @@ async function main() {
     }
     for (let round = 0; round < config.rounds; round++) {
       const results = {}
-      for (const app of rotate(APPS, round)) {
+      for (const app of rotate(apps, round)) {
         const source = await cookieSource(app, config.seconds)
         results[app] = await measure(servers[app], wix, { seconds: config.seconds, ...source })
         if (source.pool) results[app].cookiesWrapped = source.pool.wraps
       }
       rounds.push(results)
-      log(`${scenario} round ${round + 1}: ${APPS.map(app => `${app} ${fixed(results[app].reqPerSec)} req/s ${fixed(results[app].cpuUsPerReq, 1)} µs`).join(', ')}`)
+      log(`${scenario} round ${round + 1}: ${apps.map(app => `${app} ${fixed(results[app].reqPerSec)} req/s ${fixed(results[app].cpuUsPerReq, 1)} µs`).join(', ')}`)
     }
-    const medians = Object.fromEntries(APPS.map(app => [app, Object.fromEntries(Object.keys(rounds[0][app]).map(key => [key, median(rounds.map(round => round[app][key]))]))]))
+    const medians = Object.fromEntries(apps.map(app => [app, Object.fromEntries(Object.keys(rounds[0][app]).map(key => [key, median(rounds.map(round => round[app][key]))]))]))
     if (scenario === 'returning') for (const app of APPS) returningRate[app] = Math.max(...rounds.map(round => round[app].reqPerSec))
     scenarios[scenario] = { rounds, median: medians }
   }
 
-  // Returning visitors, module against baseline, at several connection counts.
+  // Returning visitors, module (and the minimal store) against baseline, at several connection counts.
   const sweep = {}
   for (const connections of config.sweep) {
     const rounds = []
     if (connections === config.connections) {
-      for (const round of scenarios.returning.rounds) rounds.push({ baseline: round.baseline, module: round.module })
+      for (const round of scenarios.returning.rounds) rounds.push({ baseline: round.baseline, module: round.module, [STORE_APP]: round[STORE_APP] })
     }
     else {
       for (let round = 0; round < config.rounds; round++) {
         const results = {}
-        for (const app of rotate(['baseline', 'module'], round)) {
+        for (const app of rotate(['baseline', 'module', STORE_APP], round)) {
           results[app] = await measure(servers[app], wix, { seconds: config.seconds, connections, cookie: cookieFor[app](returningTokens) })
         }
         rounds.push(results)
@@ -767,8 +852,9 @@ async function main() {
     }
     const baseline = median(rounds.map(round => round.baseline.reqPerSec))
     const moduleRate = median(rounds.map(round => round.module.reqPerSec))
-    sweep[connections] = { rounds, baseline: { reqPerSec: baseline }, module: { reqPerSec: moduleRate }, ratio: moduleRate / baseline }
-    log(`returning at ${connections} connections: module/baseline ${fixed(sweep[connections].ratio, 3)}`)
+    const storeRate = median(rounds.map(round => round[STORE_APP].reqPerSec))
+    sweep[connections] = { rounds, baseline: { reqPerSec: baseline }, module: { reqPerSec: moduleRate }, ratio: moduleRate / baseline, [STORE_APP]: { reqPerSec: storeRate }, storeRatio: storeRate / baseline }
+    log(`returning at ${connections} connections: module/baseline ${fixed(sweep[connections].ratio, 3)}, store/baseline ${fixed(sweep[connections].storeRatio, 3)}`)
   }
 
   const concurrencyResults = { module: [], handrolled: [] }
@@ -785,12 +871,12 @@ async function main() {
 
   const refusedOutsideRequests = {}
   const serverErrors = {}
-  for (const app of APPS) {
+  for (const app of ALL_APPS) {
     refusedOutsideRequests[app] = (await servers[app].call({ bench: 'cpu' })).refused
     serverErrors[app] = { lines: servers[app].errorLines(), last: servers[app].errors.slice(-10) }
   }
 
-  for (const app of APPS) await stopChild(servers[app].child)
+  for (const app of ALL_APPS) await stopChild(servers[app].child)
   await stopChild(wix.child)
 
   const micro = config.micro ? await runMicroBenchmarks() : null
@@ -827,6 +913,7 @@ async function main() {
     serverErrors,
     micro,
   }
+  results.storeComparison = storeComparison(results)
   const table = buildTable(results)
   results.table = table.rows
   await mkdir(config.outDir, { recursive: true })
