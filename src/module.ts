@@ -1,4 +1,5 @@
 import { addImports, addPlugin, addTemplate, addRouteMiddleware, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule, tryResolveModule, useLogger } from '@nuxt/kit'
+import { join } from 'node:path'
 import { defu } from 'defu'
 import type { WixVisitorAuthOptions, WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorLocalStorageOptions, WixVisitorPublicConfig, WixVisitorRuntimeOptions } from './runtime/types'
 import { AUTH_PREFIX_DEFAULT, BREAKER_DEFAULTS, COOKIE_DEFAULTS, optionProblems } from './runtime/options'
@@ -79,9 +80,10 @@ export interface ModuleOptions {
 }
 
 declare module '@nuxt/schema' {
+  // The options that may change after the build (the rest are fixed in the build).
   interface PublicRuntimeConfig {
-    /** The options that may change after the build (the rest are fixed in the build). */
-    wixVisitor: WixVisitorPublicConfig
+    wixVisitorClientId: WixVisitorPublicConfig['wixVisitorClientId']
+    wixVisitorApiBaseUrl: WixVisitorPublicConfig['wixVisitorApiBaseUrl']
   }
 }
 
@@ -117,7 +119,7 @@ export default defineNuxtModule<ModuleOptions>({
     const logger = useLogger('nuxt-wix-visitor')
     const { resolve } = createResolver(import.meta.url)
 
-    const publicConfig = nuxt.options.runtimeConfig.public as { wixVisitor?: Partial<WixVisitorRuntimeOptions> }
+    const publicConfig = nuxt.options.runtimeConfig.public as { wixVisitor?: Partial<WixVisitorRuntimeOptions> } & Partial<WixVisitorPublicConfig>
     const cookie = options.cookie && {
       ...options.cookie,
       // Secure except in development; always with SameSite=None, which browsers accept only so.
@@ -135,7 +137,11 @@ export default defineNuxtModule<ModuleOptions>({
     // Nitro copies the runtime config and reads every key of it from the environment again on each
     // request: it holds only what differs between deployments and the browser needs. The rest is fixed
     // here, in a template both the app and the server import.
-    publicConfig.wixVisitor = { clientId: runtimeOptions.clientId, apiBaseUrl: runtimeOptions.apiBaseUrl }
+    // Two flat keys: a nested object would be one more key to read. `runtimeConfig.public.wixVisitor` set in
+    // nuxt.config is merged above and removed.
+    delete publicConfig.wixVisitor
+    publicConfig.wixVisitorClientId = runtimeOptions.clientId
+    publicConfig.wixVisitorApiBaseUrl = runtimeOptions.apiBaseUrl
     const serverBreaker = breaker && { ...BREAKER_DEFAULTS, ...breaker }
     const template = addTemplate({
       filename: 'nuxt-wix-visitor/options.mjs',
@@ -154,6 +160,16 @@ export default defineNuxtModule<ModuleOptions>({
     if (!runtimeOptions.clientId && !process.env.NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID) {
       logger.warn('No client id: set `wixVisitor.clientId` in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID at run time. Until then every visitor token request fails.')
     }
+
+    // The runtime's code loaded on demand (token requests, the tabs' lock, login, redirect sessions) is
+    // not prefetched by every page: a returning visitor's page view never needs it.
+    const runtimeDir = resolve('./runtime')
+    nuxt.hook('build:manifest', (manifest) => {
+      const onDemand = (key: string) => join(nuxt.options.srcDir, key).startsWith(runtimeDir)
+      for (const chunk of Object.values(manifest)) {
+        if (chunk.dynamicImports) chunk.dynamicImports = chunk.dynamicImports.filter(key => !onDemand(key))
+      }
+    })
 
     addPlugin({ src: resolve('./runtime/app/plugins/visitor.server'), mode: 'server' })
     addPlugin({ src: resolve('./runtime/app/plugins/visitor.client'), mode: 'client' })

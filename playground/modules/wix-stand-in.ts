@@ -6,7 +6,7 @@ export default defineNuxtModule({
   meta: { name: 'wix-stand-in' },
   setup(_options, nuxt) {
     if (!nuxt.options.dev || !nuxt.options.runtimeConfig.public.wixStandIn) return
-    const port = Number(new URL(nuxt.options.runtimeConfig.public.wixVisitor.apiBaseUrl).port)
+    const port = Number(new URL(nuxt.options.runtimeConfig.public.wixVisitorApiBaseUrl).port)
     nuxt.hook('ready', async () => {
       try {
         const standIn = await startWixStandIn({ port })

@@ -1,7 +1,7 @@
 // The options the runtime works with. Most are fixed when the app is built (`#wix-visitor/options`, written
 // by the module): nothing of them is in the runtime config, which Nitro copies and re-reads from the
 // environment on every request. Only what differs between deployments is read at run time: `clientId` and
-// `apiBaseUrl` through the public runtime config (the browser needs them), and on the server `siteUrl`
+// `apiBaseUrl` through two keys of the public runtime config (the browser needs them), and on the server `siteUrl`
 // from the environment at start.
 import builtOptions, { breaker as builtBreakerOptions } from '#wix-visitor/options'
 import type { WixVisitorBreakerOptions, WixVisitorPublicConfig, WixVisitorRuntimeOptions } from './types'
@@ -14,10 +14,10 @@ const siteUrl = (globalThis as { process?: { env?: Record<string, string | undef
 // Options, never a visitor's data: the same object while the runtime config says the same.
 let last: { clientId: string, apiBaseUrl: string, options: WixVisitorRuntimeOptions } | undefined
 
-/** The options, with the run-time values of `config` (`useRuntimeConfig().public.wixVisitor`) in place. */
+/** The options, with the run-time values of `config` (`useRuntimeConfig().public`) in place. */
 export function configuredOptions(config: Partial<WixVisitorPublicConfig> | undefined): WixVisitorRuntimeOptions {
-  const clientId = config?.clientId ?? built.clientId
-  const apiBaseUrl = config?.apiBaseUrl ?? built.apiBaseUrl
+  const clientId = config?.wixVisitorClientId ?? built.clientId
+  const apiBaseUrl = config?.wixVisitorApiBaseUrl ?? built.apiBaseUrl
   if (!last || last.clientId !== clientId || last.apiBaseUrl !== apiBaseUrl) {
     last = { clientId, apiBaseUrl, options: { ...built, siteUrl, clientId, apiBaseUrl: apiBaseUrl.replace(/\/+$/, '') } }
   }

@@ -1,9 +1,13 @@
 // One visitor's session: the SDK's generate / renew / get / set semantics, single flight, and the
 // keep-the-visitor rule. Framework-free, so the app store and the Nitro utilities share it.
-import { hasRefreshToken, isAccessTokenExpired, requestRenewedTokens, requestVisitorTokens, validateTokens, WixTokenError } from './tokens'
+import { copyTokens, hasRefreshToken, isAccessTokenExpired, validateTokens, WixTokenError } from './tokens'
 import type { TokenEndpoint } from './tokens'
 import { shareFlight } from './shared-flight'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
+
+/** The token requests, loaded when a session first needs one (never for a visitor whose token is valid). */
+let grantsModule: Promise<typeof import('./grants')> | undefined
+const grants = () => (grantsModule ??= import('./grants'))
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
 export type SessionChange = 'tokens' | 'request' | 'member-ended'
@@ -57,6 +61,12 @@ export class VisitorSession {
   constructor(private readonly options: VisitorSessionOptions) {
     this.tokens = options.tokens
     this.initialTokens = options.tokens
+  }
+
+  /** `true` when `ensureTokens()` would make a token request: the access token is due, or there is none to mint. */
+  get needsTokens(): boolean {
+    const tokens = this.tokens
+    return tokens ? isAccessTokenExpired(tokens, this.options.renewBeforeExpiry) : this.options.autoGenerate
   }
 
   /** `true` while a token request is in flight. */
@@ -139,7 +149,7 @@ export class VisitorSession {
 
   /** The current tokens, as a copy. */
   getTokens(): Tokens | null {
-    return this.tokens && structuredClone(this.tokens)
+    return this.tokens && copyTokens(this.tokens)
   }
 
   /** Makes tokens read from storage active without writing them back. */
@@ -182,7 +192,7 @@ export class VisitorSession {
     const replacing = this.tokens
     // An exclusive mint may end with another tab's visitor, or none: the app's own mints never share it.
     return this.flight(exclusive ? 'anonymous:exclusive' : 'anonymous', (land) => {
-      const request = () => requestVisitorTokens(this.options).then((tokens) => {
+      const request = () => grants().then(({ requestVisitorTokens }) => requestVisitorTokens(this.options)).then((tokens) => {
         this.minted = tokens.refreshToken.value
         return tokens
       })
@@ -200,7 +210,7 @@ export class VisitorSession {
 
   private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {
     // Concurrent requests of one visitor (pages, server routes) share one renewal per process.
-    const renewal = () => shareFlight(`refresh:${this.options.clientId}:${refresh.value}`, () => requestRenewedTokens(this.options, refresh))
+    const renewal = () => shareFlight(`refresh:${this.options.clientId}:${refresh.value}`, () => grants().then(({ requestRenewedTokens }) => requestRenewedTokens(this.options, refresh)))
     return this.flight(`refresh:${refresh.value}`, renewal, background)
   }
 
@@ -280,7 +290,7 @@ export class VisitorSession {
    */
   async ensureTokens(): Promise<Tokens | null> {
     const tokens = this.tokens
-    if (tokens && !isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) return tokens
+    if (!this.needsTokens) return tokens
     const result = tokens
       ? await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate, true)
       : this.options.autoGenerate ? await this.mint(true) : null

@@ -1,5 +1,5 @@
-// The Wix OAuth token protocol: validation, expiry and the three grants (anonymous, refresh, login code).
-import { ofetch, FetchError } from 'ofetch'
+// The Wix OAuth tokens: their validation, their expiry, and the error a failed token request gives. The
+// requests themselves are in grants.ts, loaded when a session first needs one.
 import type { Tokens, TokensInput, TokenRole, WixVisitorErrorInfo } from './types'
 
 const ROLES: readonly string[] = ['visitor', 'member', 'none'] satisfies TokenRole[]
@@ -41,7 +41,7 @@ export class WixTokenError extends Error {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
@@ -83,12 +83,17 @@ export function parseTokens(value: unknown): Tokens | null {
   }
 }
 
+/** A copy of `tokens` that shares nothing with it. */
+export function copyTokens(tokens: Tokens): Tokens {
+  return { accessToken: { ...tokens.accessToken }, refreshToken: { ...tokens.refreshToken } }
+}
+
 /** `true` when `input` is the SDK's empty value or carries no refresh token: nothing to go on. */
 export function hasRefreshToken(input: TokensInput | null | undefined): boolean {
   return typeof input?.refreshToken?.value === 'string' && input.refreshToken.value !== ''
 }
 
-const nowInSeconds = () => Math.floor(Date.now() / 1000)
+export const nowInSeconds = () => Math.floor(Date.now() / 1000)
 
 /**
  * `true` when the access token is missing, expired, or expires within `marginSeconds`.
@@ -106,111 +111,4 @@ export interface TokenEndpoint {
   timeout: number
   /** Sends every grant through a circuit breaker (the server's); none in the browser. */
   breaker?: { run: <T>(request: () => Promise<T>) => Promise<T> }
-}
-
-/** Milliseconds of a Retry-After header (seconds or an HTTP date), or `undefined`. */
-function retryAfterOf(headers: Headers): number | undefined {
-  const value = headers.get('retry-after')?.trim()
-  if (!value) return undefined
-  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now()
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined
-}
-
-interface TokenResponse {
-  access_token?: unknown
-  expires_in?: unknown
-  refresh_token?: unknown
-}
-
-const TRANSIENT_STATUSES = new Set([408, 425, 429])
-
-function toTokenError(error: unknown, grant: string, secrets: string[]): WixTokenError {
-  if (error instanceof WixTokenError) return error
-  if (error instanceof FetchError && error.response) {
-    const status = error.response.status
-    const data = isObject(error.data) ? error.data : {}
-    const body = data.message ?? data.error_description ?? data.error
-    // Wix's own words go into the message, but never a secret sent (refresh token, code, verifier), should they quote it.
-    const detail = typeof body === 'string' ? `: ${secrets.reduce((text, secret) => text.replaceAll(secret, '[redacted]'), body)}` : ''
-    // Wix names the app id when it does not know the client id; OAuth servers say invalid_client.
-    const invalidClient = (typeof body === 'string' && /\bappId\b/i.test(body)) || data.error === 'invalid_client'
-    const hint = invalidClient ? ' (check wixVisitor.clientId)' : ''
-    return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant failed with HTTP ${status}${detail}${hint}`, {
-      status,
-      transient: status >= 500 || TRANSIENT_STATUSES.has(status),
-      requestId: error.response.headers.get('x-wix-request-id') ?? undefined,
-      invalidClient,
-      retryAfter: retryAfterOf(error.response.headers),
-    })
-  }
-  // ofetch wraps an aborted request in a FetchError; the TimeoutError is its cause.
-  const timedOut = [error, (error as Error)?.cause].some(cause => (cause as Error)?.name === 'TimeoutError')
-  const reason = timedOut ? 'timed out' : 'could not reach the token endpoint'
-  return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant ${reason}`, { transient: true })
-}
-
-function postGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
-  return endpoint.breaker ? endpoint.breaker.run(() => sendGrant(endpoint, body)) : sendGrant(endpoint, body)
-}
-
-async function sendGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
-  if (!endpoint.clientId) {
-    throw new WixTokenError(
-      'nuxt-wix-visitor: no client id configured; set wixVisitor.clientId in nuxt.config or NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID',
-      { transient: false },
-    )
-  }
-  try {
-    const response = await ofetch<TokenResponse>('/oauth2/token', {
-      baseURL: endpoint.apiBaseUrl,
-      method: 'POST',
-      body: { clientId: endpoint.clientId, ...body },
-      timeout: endpoint.timeout,
-      retry: 0,
-    })
-    if (!isObject(response) || typeof response.access_token !== 'string' || !response.access_token
-      || typeof response.expires_in !== 'number' || !(response.expires_in > 0)) {
-      throw new WixTokenError(`nuxt-wix-visitor: the ${body.grantType} grant answered without a usable access token`, { transient: true })
-    }
-    return response
-  }
-  catch (error) {
-    const { grantType, ...secrets } = body
-    throw toTokenError(error, grantType!, Object.values(secrets).filter(Boolean))
-  }
-}
-
-function accessTokenFrom(response: TokenResponse) {
-  return { value: response.access_token as string, expiresAt: nowInSeconds() + (response.expires_in as number) }
-}
-
-/** Mints a new anonymous visitor: one `anonymous` grant. */
-export async function requestVisitorTokens(endpoint: TokenEndpoint): Promise<Tokens> {
-  const response = await postGrant(endpoint, { grantType: 'anonymous' })
-  if (typeof response.refresh_token !== 'string' || !response.refresh_token) {
-    throw new WixTokenError('nuxt-wix-visitor: the anonymous grant answered without a refresh token', { transient: true })
-  }
-  return { accessToken: accessTokenFrom(response), refreshToken: { value: response.refresh_token, role: 'visitor' } }
-}
-
-/** Renews the access token: one `refresh_token` grant. The refresh token sent is kept, as the SDK does. */
-export async function requestRenewedTokens(endpoint: TokenEndpoint, refreshToken: Tokens['refreshToken']): Promise<Tokens> {
-  const response = await postGrant(endpoint, { grantType: 'refresh_token', refreshToken: refreshToken.value })
-  return { accessToken: accessTokenFrom(response), refreshToken: { ...refreshToken } }
-}
-
-/** What the login callback exchanges for a member's tokens (OAuth authorization code with PKCE). */
-export interface AuthorizationCode {
-  code: string
-  codeVerifier: string
-  redirectUri: string
-}
-
-/** Exchanges a login's authorization code for the member's tokens: one `authorization_code` grant. */
-export async function requestMemberTokens(endpoint: TokenEndpoint, grant: AuthorizationCode): Promise<Tokens> {
-  const response = await postGrant(endpoint, { grantType: 'authorization_code', code: grant.code, codeVerifier: grant.codeVerifier, redirectUri: grant.redirectUri })
-  if (typeof response.refresh_token !== 'string' || !response.refresh_token) {
-    throw new WixTokenError('nuxt-wix-visitor: the authorization_code grant answered without a refresh token', { transient: true })
-  }
-  return { accessToken: accessTokenFrom(response), refreshToken: { value: response.refresh_token, role: 'member' } }
 }

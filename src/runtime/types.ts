@@ -81,12 +81,12 @@ export interface WixVisitorAuthOptions {
   prefix: string
 }
 
-/** What may change after the build, in `runtimeConfig.public.wixVisitor` (`NUXT_PUBLIC_WIX_VISITOR_*`). */
+/** What may change after the build: two keys of `runtimeConfig.public`, one environment variable each. */
 export interface WixVisitorPublicConfig {
-  /** The OAuth app's client id. */
-  clientId: string
-  /** The Wix APIs' base URL. */
-  apiBaseUrl: string
+  /** The OAuth app's client id; `NUXT_PUBLIC_WIX_VISITOR_CLIENT_ID`. */
+  wixVisitorClientId: string
+  /** The Wix APIs' base URL; `NUXT_PUBLIC_WIX_VISITOR_API_BASE_URL`. */
+  wixVisitorApiBaseUrl: string
 }
 
 /** The options as the runtime sees them: fixed in the build, with `WixVisitorPublicConfig` in place. */

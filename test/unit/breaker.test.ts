@@ -3,7 +3,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { startWixStandIn } from '../../src/testing'
 import { TokenBreaker } from '../../src/runtime/breaker'
-import { requestRenewedTokens, requestVisitorTokens, WixTokenError } from '../../src/runtime/tokens'
+import { requestRenewedTokens, requestVisitorTokens } from '../../src/runtime/grants'
+import { WixTokenError } from '../../src/runtime/tokens'
 import { rejectionOf } from './rejection'
 
 const wix = await startWixStandIn()

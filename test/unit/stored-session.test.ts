@@ -6,7 +6,7 @@ import {
   isSameSession,
   isSameVisitor,
 } from '../../src/runtime/stored-session'
-import { requestVisitorTokens } from '../../src/runtime/tokens'
+import { requestVisitorTokens } from '../../src/runtime/grants'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../../src/testing'
 

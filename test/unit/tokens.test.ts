@@ -3,11 +3,10 @@ import {
   hasRefreshToken,
   isAccessTokenExpired,
   parseTokens,
-  requestRenewedTokens,
-  requestVisitorTokens,
   validateTokens,
   WixTokenError,
 } from '../../src/runtime/tokens'
+import { requestRenewedTokens, requestVisitorTokens } from '../../src/runtime/grants'
 import type { TokenEndpoint } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../../src/testing'

@@ -7,7 +7,6 @@ import { VisitorSession } from '../session'
 import { useRequestVisitorSession } from '../server/visitor-session'
 import { configuredOptions } from '../configured-options'
 import { writeBrowserSession } from './browser-storage'
-import { mintOncePerBrowser } from './browser-mint'
 import type { Tokens } from '../types'
 
 interface AppVisitor {
@@ -23,7 +22,7 @@ type WithVisitor = NuxtApp & { _wixVisitor?: AppVisitor }
 function appVisitor(nuxtApp: NuxtApp): AppVisitor {
   const app = nuxtApp as WithVisitor
   if (app._wixVisitor) return app._wixVisitor
-  const options = configuredOptions(nuxtApp.$config.public.wixVisitor)
+  const options = configuredOptions(nuxtApp.$config.public)
   // A ternary on import.meta.server itself, so the browser build drops the server's imports.
   const session = import.meta.server
     ? useRequestVisitorSession(nuxtApp.ssrContext!.event, options)
@@ -31,7 +30,8 @@ function appVisitor(nuxtApp: NuxtApp): AppVisitor {
         ...options,
         tokens: null,
         persist: tokens => writeBrowserSession(options, tokens),
-        mintExclusively: (mint, replacing) => mintOncePerBrowser(options, mint, replacing),
+        // The cross-tab lock is loaded with the first mint: a returning visitor never needs it.
+        mintExclusively: async (mint, replacing) => (await import('./browser-mint')).mintOncePerBrowser(options, mint, replacing),
       })
   app._wixVisitor = { session }
   return app._wixVisitor

@@ -28,7 +28,7 @@ const MEMBER_FLOWS = [
 export function useWixClient<Modules extends Record<string, unknown> = Record<string, never>>(modules?: Modules) {
   const session = useAppVisitorSession()
   const auth = OAuthStrategy({
-    clientId: configuredOptions(useRuntimeConfig().public.wixVisitor).clientId,
+    clientId: configuredOptions(useRuntimeConfig().public).clientId,
     tokenStorage: {
       getTokens: () => session.getTokens() ?? structuredClone(EMPTY_TOKENS),
       setTokens: tokens => hasRefreshToken(tokens) ? session.setTokens(tokens) : session.clearTokens(),

@@ -4,7 +4,6 @@ import type { $Fetch } from 'ofetch'
 import { navigateTo, useNuxtApp, useRequestURL, useRouter, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { useAppVisitorSession } from '../app-session'
-import { authRoute, withQuery } from '../../auth-routes'
 import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
 import type { Tokens, TokensInput } from '../../types'
 import { configuredOptions } from '../../configured-options'
@@ -25,7 +24,7 @@ export function useWixVisitor() {
   const nuxtApp = useNuxtApp()
   const store = useWixVisitorStore()
   const session = useAppVisitorSession(nuxtApp)
-  const options = configuredOptions(useRuntimeConfig().public.wixVisitor)
+  const options = configuredOptions(useRuntimeConfig().public)
   const router = useRouter()
   const { tokens, pending, error } = storeToRefs(store)
   // Read when needed, not on every call of the composable; it may run after an await, out of context.
@@ -71,14 +70,17 @@ export function useWixVisitor() {
       return nuxtApp.runWithContext(() => navigateTo(url, { external: true }))
     },
     /** Sends the browser to the Wix-hosted login page through the module's login route, and back to `returnTo`. */
-    login: ({ returnTo = here(), prompt = 'login' }: WixLoginOptions = {}) =>
-      nuxtApp.runWithContext(() => navigateTo(withQuery(authRoute(options, 'login'), { returnTo, prompt }), { external: true })),
+    login: async ({ returnTo = here(), prompt = 'login' }: WixLoginOptions = {}) => {
+      const { authRoute, withQuery } = await import('../../auth-routes')
+      return nuxtApp.runWithContext(() => navigateTo(withQuery(authRoute(options, 'login'), { returnTo, prompt }), { external: true }))
+    },
     /**
      * Logs the member out: the server forgets the member and answers with Wix's logout page, the browser
      * clears its own copies, then goes there and comes back to `returnTo` as a new visitor. Browser only.
      */
     logout: async ({ returnTo = here() }: { returnTo?: string } = {}) => {
       if (import.meta.server) throw new Error('nuxt-wix-visitor: logout() runs in the browser; link to the logout route with a form POST instead')
+      const { authRoute } = await import('../../auth-routes')
       const { url } = await $fetch<{ url: string }>(authRoute(options, 'logout'), { method: 'POST', query: { returnTo }, headers: { accept: 'application/json' } })
       session.clearTokens()
       window.location.assign(url)

@@ -7,6 +7,6 @@ import { configuredOptions } from '../../configured-options'
 
 export default defineNuxtRouteMiddleware((to) => {
   if (useWixVisitorStore().tokens?.refreshToken.role === 'member') return
-  const options = configuredOptions(useRuntimeConfig().public.wixVisitor)
+  const options = configuredOptions(useRuntimeConfig().public)
   return navigateTo(withQuery(authRoute(options, 'login'), { returnTo: to.fullPath }), { external: true })
 })

@@ -4,7 +4,6 @@ import { defineNuxtPlugin, refreshNuxtData } from '#app'
 import { endHydration, startHydration, useAppVisitorSession } from '../app-session'
 import { forgetLoggedOut, localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
 import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
-import { authErrorOf, authRoute, withQuery } from '../../auth-routes'
 import { isAccessTokenExpired } from '../../tokens'
 import { readHandoff, renderedView } from '../handoff'
 import type { Tokens } from '../../types'
@@ -23,7 +22,7 @@ function isLocalStorage(area: Storage | null): boolean {
 export default defineNuxtPlugin({
   name: 'wix-visitor:client',
   setup(nuxtApp) {
-    const options = configuredOptions(nuxtApp.$config.public.wixVisitor)
+    const options = configuredOptions(nuxtApp.$config.public)
     const session = useAppVisitorSession(nuxtApp)
     session.subscribe((change) => {
       if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
@@ -57,14 +56,18 @@ export default defineNuxtPlugin({
       // The server rendered the data of another visitor, or of none (its token request failed): fetch it
       // again for the visitor the browser has now.
       if (marker !== undefined && marker !== visitorMarker(session.tokens)) await refreshNuxtData()
-      followWixReturn()
+      await followWixReturn()
     }
 
     // Back from a Wix-hosted page: a login's failure is shown; a member who logged in there (during a
     // checkout, say) is logged in here too, silently.
-    const followWixReturn = () => {
-      const query = new URLSearchParams(window.location.search)
-      const failure = authErrorOf(window.location.search)
+    const followWixReturn = async () => {
+      const search = window.location.search
+      // Most page loads come from elsewhere: the login's code is loaded only for a return that needs it.
+      if (!search.includes('wixAuthError=') && !search.includes('wixMemberLoggedIn=')) return
+      const { authErrorOf, authRoute, withQuery } = await import('../../auth-routes')
+      const query = new URLSearchParams(search)
+      const failure = authErrorOf(search)
       if (failure && !session.error) session.report(failure)
       if (query.get('wixMemberLoggedIn') !== 'true' || session.tokens?.refreshToken.role === 'member' || !options.auth) return
       query.delete('wixMemberLoggedIn')

@@ -10,31 +10,31 @@ import { configuredOptions } from '../../configured-options'
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:server',
-  async setup(nuxtApp) {
+  // Not async: a returning visitor's page view (a valid token in the cookie) waits for nothing here.
+  setup(nuxtApp) {
     const event = useRequestEvent()
     // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
     if (!event || nuxtApp.payload.prerenderedAt || isSharedResponse(event)) return
 
-    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public.wixVisitor))
+    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public))
     // Heard here, not by the store, which exists only if the page asks for the visitor.
     session.subscribe((change) => {
       if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
     })
-    try {
-      await session.ensureTokens()
-    }
-    catch {
-      // The failure is in the session's error; the page still renders, and the next call tries again.
-    }
-    // A login or logout that came back with a failure says why (a cheap test first: this runs on every page).
-    if (event.path.includes(AUTH_ERROR_PARAM)) {
-      const failure = authErrorOf(event.path.slice(event.path.indexOf('?')))
-      if (failure) session.report(failure)
-    }
     // Said once the render is done, so a session the page itself created counts too.
     nuxtApp.hooks.hookOnce('app:rendered', () => {
       const tokens = session.tokens
       writeHandoff(nuxtApp, { rendered: visitorMarker(tokens), minted: !session.initialTokens && !!tokens, role: tokens?.refreshToken.role, expiresAt: tokens?.accessToken.expiresAt })
     })
+    // A login or logout that came back with a failure says why, after any token request (whose success
+    // would clear it). A cheap test first: this runs on every page.
+    const reportReturn = () => {
+      if (!event.path.includes(AUTH_ERROR_PARAM)) return
+      const failure = authErrorOf(event.path.slice(event.path.indexOf('?')))
+      if (failure) session.report(failure)
+    }
+    if (!session.needsTokens) return reportReturn()
+    // A failure is in the session's error; the page still renders, and the next call tries again.
+    return session.ensureTokens().then(reportReturn, reportReturn)
   },
 })

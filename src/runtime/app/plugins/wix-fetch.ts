@@ -11,7 +11,7 @@ export default defineNuxtPlugin({
     const wixFetch = createWixFetch({
       getAccessToken: () => useAppVisitorSession(nuxtApp).getAccessToken(),
       recoverFromUnauthorized: sentToken => useAppVisitorSession(nuxtApp).recoverFromUnauthorized(sentToken),
-    }, configuredOptions(nuxtApp.$config.public.wixVisitor).apiBaseUrl)
+    }, configuredOptions(nuxtApp.$config.public).apiBaseUrl)
     return { provide: { wixFetch } }
   },
 })

@@ -12,7 +12,7 @@ const BREAKER_ENV = { threshold: 'NUXT_WIX_VISITOR_BREAKER_THRESHOLD', cooldown:
 
 export default defineNitroPlugin(() => {
   const warn = (problem: string) => console.warn(`[nuxt-wix-visitor] ${problem}`)
-  for (const problem of optionProblems(configuredOptions(useRuntimeConfig().public.wixVisitor))) warn(problem)
+  for (const problem of optionProblems(configuredOptions(useRuntimeConfig().public))) warn(problem)
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
   for (const name of Object.keys(env)) {
     if ((name.startsWith('NUXT_PUBLIC_WIX_VISITOR_') && !RUN_TIME.has(name)) || (name.startsWith('NUXT_WIX_VISITOR_') && !Object.values(BREAKER_ENV).includes(name as never))) {

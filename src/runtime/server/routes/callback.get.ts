@@ -2,7 +2,7 @@
 // any failure keeps the visitor's session as it was and tells `returnTo` why.
 import { defineEventHandler, getQuery, sendRedirect } from 'h3'
 import { AUTH_ERROR_PARAM, reasonOf, withQuery } from '../../auth-routes'
-import { requestMemberTokens } from '../../tokens'
+import { requestMemberTokens } from '../../grants'
 import { runningBreaker } from '../../breaker'
 import { noStore, takeLoginAttempt } from '../member-login'
 import { sessionOf, visitorOptionsOf } from '../utils/wix-visitor'

@@ -20,7 +20,7 @@ declare module 'h3' {
 /** The module's options, as the server sees them at run time (the same for every request). */
 export function visitorOptionsOf(_event: H3Event): WixVisitorRuntimeOptions {
   // Without the event: the process's runtime config, not a copy made for this request.
-  return configuredOptions(useRuntimeConfig().public.wixVisitor)
+  return configuredOptions(useRuntimeConfig().public)
 }
 
 /** The request's visitor session (see `useRequestVisitorSession`). */
