@@ -15,8 +15,8 @@
 // test/bench/probe.mjs preloaded, which reports CPU time and heap over IPC.
 //
 // Environment:
-//   BENCH_ROUNDS=3            rounds per figure; the apps take turns within a round, each round in another order
-//   BENCH_SECONDS=3           seconds per load run
+//   BENCH_ROUNDS=5            rounds per figure; the apps take turns within a round, each round in another order
+//   BENCH_SECONDS=2           seconds per load run (more, shorter rounds pair the apps more closely on a busy machine)
 //   BENCH_CONNECTIONS=10      connections of the main load runs
 //   BENCH_SWEEP=1,10,50       connections of the returning-visitor module/store/baseline sweep
 //   BENCH_WARMUP_SECONDS=6    seconds of mixed requests per app before anything is measured
@@ -55,8 +55,8 @@ function intFromEnv(name, fallback) {
 }
 
 const config = {
-  rounds: Math.round(intFromEnv('BENCH_ROUNDS', 3)),
-  seconds: intFromEnv('BENCH_SECONDS', 3),
+  rounds: Math.round(intFromEnv('BENCH_ROUNDS', 5)),
+  seconds: intFromEnv('BENCH_SECONDS', 2),
   connections: Math.round(intFromEnv('BENCH_CONNECTIONS', 10)),
   sweep: (process.env.BENCH_SWEEP || '1,10,50').split(',').map(Number).filter(value => value > 0),
   heapVisitors: Math.round(intFromEnv('BENCH_HEAP_VISITORS', 10_000)),
