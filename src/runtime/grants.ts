@@ -46,6 +46,14 @@ function transportError(error: unknown, grant: string): WixTokenError {
   return new WixTokenError(`nuxt-wix-visitor: the ${grant} grant ${reason}`, { transient: true })
 }
 
+/** An AbortSignal that aborts with a TimeoutError after `ms` (by hand where `AbortSignal.timeout` is missing). */
+function timeoutSignal(ms: number): AbortSignal {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms)
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(new DOMException('The token request timed out', 'TimeoutError')), ms)
+  return controller.signal
+}
+
 function postGrant(endpoint: TokenEndpoint, body: Record<string, string>): Promise<TokenResponse> {
   return endpoint.breaker ? endpoint.breaker.run(() => sendGrant(endpoint, body)) : sendGrant(endpoint, body)
 }
@@ -67,7 +75,7 @@ async function sendGrant(endpoint: TokenEndpoint, body: Record<string, string>):
       headers: { 'content-type': 'application/json', 'accept': 'application/json' },
       body: JSON.stringify({ clientId: endpoint.clientId, ...body }),
       // Covers the answer's body too: a body that stalls times out like a request that does.
-      signal: AbortSignal.timeout(endpoint.timeout),
+      signal: timeoutSignal(endpoint.timeout),
     })
     const text = await response.text()
     try {

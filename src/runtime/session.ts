@@ -7,7 +7,11 @@ import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
 /** The token requests, loaded when a session first needs one (never for a visitor whose token is valid). */
 let grantsModule: Promise<typeof import('./grants')> | undefined
-const grants = () => (grantsModule ??= import('./grants'))
+const grants = () => (grantsModule ??= import('./grants').catch(() => {
+  // A chunk that did not load (a dropped connection, a deploy that replaced it) is tried again next time.
+  grantsModule = undefined
+  throw new WixTokenError('nuxt-wix-visitor: the code for token requests could not be loaded', { transient: true })
+}))
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
 export type SessionChange = 'tokens' | 'request' | 'member-ended'

@@ -97,6 +97,16 @@ describe.runIf(hasChromium)('members in the browser', () => {
     await browser.page.waitForLoadState('networkidle')
     await browser.settled()
   }
+  it('keeps showing that the member session ended, as rendered, once the page has hydrated', async () => {
+    const member = wix.createMember(-10)
+    wix.revoke(member.refreshToken.value)
+    await browser.context.addCookies([{ name: 'wixSession', value: encodeURIComponent(JSON.stringify({ clientId: wix.clientId, tokens: member })), url: url('/') }])
+    await visit('/member-ended')
+    expect(await shown('role')).toBe('visitor')
+    expect(await browser.page.getByTestId('error').getAttribute('data-reason')).toBe('member_ended')
+    expect(wix.count('anonymous')).toBe(1)
+  })
+
   /** Follows the page to the stand-in's hosted page, then clicks `button` there and waits to be back. */
   async function onWixPage(button: string, backAt: RegExp) {
     await browser.page.waitForURL(`${wix.url}/_stand-in/hosted/**`)

@@ -52,10 +52,10 @@ describe.runIf(hasChromium)('the same options in the browser', () => {
 })
 
 /** A GET with the Host header of a public site, which fetch() does not let a caller set. */
-function getAs(host: string, headers: Record<string, string> = {}) {
+function getAs(host: string, headers: Record<string, string> = {}, path = '/') {
   const target = new URL(url('/'))
   return new Promise<{ status: number, setCookie: string[], html: string }>((resolve, reject) => {
-    const req = request({ host: target.hostname, port: target.port, path: '/', headers: { host, ...headers } }, (res) => {
+    const req = request({ host: target.hostname, port: target.port, path, headers: { host, ...headers } }, (res) => {
       let html = ''
       res.setEncoding('utf8')
       res.on('data', chunk => (html += chunk))
@@ -82,6 +82,27 @@ describe('a Secure session cookie on a site served over plain HTTP', () => {
     wix.reset()
     const { status, setCookie } = await getAs('shop.example', { 'x-forwarded-proto': 'https' })
     expect(status).toBe(200)
+    expect(setCookie.some(value => value.startsWith('wixSession='))).toBe(true)
+    expect(wix.count('anonymous')).toBe(1)
+  })
+})
+
+describe('a page load from one of the site\'s own pages without the session cookie', () => {
+  const fromOwnPage = { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+
+  it('mints nothing for the page\'s render: the browser keeps its visitor', async () => {
+    wix.reset()
+    const { status, setCookie, html } = await getAs(new URL(url('/')).host, fromOwnPage)
+    expect(status).toBe(200)
+    expect(setCookie.filter(value => value.startsWith('wixSession='))).toEqual([])
+    expect(html).toContain('data-testid="no-session"')
+    expect(wix.count('anonymous')).toBe(0)
+  })
+
+  it('still mints for a server route, which needs a visitor to act on (the login route, say)', async () => {
+    wix.reset()
+    const { status, setCookie } = await getAs(new URL(url('/')).host, fromOwnPage, '/_wix/auth/login?returnTo=/')
+    expect(status).toBe(302)
     expect(setCookie.some(value => value.startsWith('wixSession='))).toBe(true)
     expect(wix.count('anonymous')).toBe(1)
   })

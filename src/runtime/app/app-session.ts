@@ -13,7 +13,7 @@ interface AppVisitor {
   session: VisitorSession
   /** While the page hydrates: the tokens the server rendered, which the store shows meanwhile. */
   rendered?: { tokens: Tokens | null }
-  /** Brings the store (if one was made) up to date with the session. */
+  /** Brings the store (if one was made) up to date with what it should show. */
   showSession?: () => void
 }
 
@@ -53,14 +53,17 @@ export function isShowingRendered(nuxtApp: NuxtApp): boolean {
   return !!appVisitor(nuxtApp).rendered
 }
 
-/** Lets the store bring itself up to date with the session once hydration is done. */
+/** Lets the store bring itself up to date when hydration starts or ends. */
 export function onShowSession(nuxtApp: NuxtApp, show: () => void): void {
   appVisitor(nuxtApp).showSession = show
 }
 
 /** Shows `rendered` in the store until `endHydration()`, so hydration matches the server's HTML. */
 export function startHydration(nuxtApp: NuxtApp, rendered: Tokens | null): void {
-  appVisitor(nuxtApp).rendered = { tokens: rendered }
+  const visitor = appVisitor(nuxtApp)
+  visitor.rendered = { tokens: rendered }
+  // A store made before this (by a plugin that ran earlier) shows the rendered tokens too.
+  visitor.showSession?.()
 }
 
 /** Shows the session as it is, once hydration is done. */

@@ -74,9 +74,10 @@ const WARNED_REFUSED = Symbol.for('nuxt-wix-visitor:warned-refused-cookie')
 
 /**
  * `true` for a page load that comes from one of the site's own pages yet carries no session cookie: the
- * browser refuses the cookie (a privacy setting or extension), or lost it. A mint here would be lost again
- * on the next page view, so the server leaves the visitor to the browser, which keeps it in localStorage.
- * Said once per process in the server log.
+ * browser refuses the cookie (a privacy setting or extension), or lost it. A mint for the page's render
+ * would be lost again on the next page view, so the render leaves the visitor to the browser, which keeps
+ * it in localStorage. Said once per process in the server log. Only page renders ask: a server route
+ * (the login route, say) needs a visitor to act on.
  */
 function refusesCookie(event: H3Event, name: string): boolean {
   const headers = event.node?.req?.headers
@@ -93,8 +94,9 @@ function refusesCookie(event: H3Event, name: string): boolean {
 /**
  * The request's visitor session, created from the session cookie on first use. A shared response gets an
  * empty session that neither reads the cookie, nor mints, nor writes: no visitor is baked into it.
+ * `pageRender`: the session is made for the page's render (by the server plugin), not for a server route.
  */
-export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions): VisitorSession {
+export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions, { pageRender = false }: { pageRender?: boolean } = {}): VisitorSession {
   if (event.context.wixVisitorSession) return event.context.wixVisitorSession
   const cookie = isSharedResponse(event) ? false : options.cookie
   const tokens = cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null
@@ -102,7 +104,7 @@ export function useRequestVisitorSession(event: H3Event, options: WixVisitorRunt
     ...options,
     // A request that carries the session cookie comes from a browser that keeps it: the plain-HTTP check
     // is for the others only, so a returning visitor's page view does no more than decode the cookie.
-    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || (!dropsSecureCookie(event, cookie) && !refusesCookie(event, cookie.name))),
+    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || (!dropsSecureCookie(event, cookie) && !(pageRender && refusesCookie(event, cookie.name)))),
     tokens,
     persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,

@@ -49,7 +49,9 @@ export default defineNuxtPlugin({
         // The failure is in the session's error; the next call tries again.
       }
       // The server's cookie never arrived, or the browser refused the one written here just now.
-      const refused = !!options.cookie && !!session.tokens && !session.error && !readCookieSession(options)
+      // (A page outside the cookie's path cannot read it: nothing to tell there.)
+      const refused = !!options.cookie && window.location.pathname.startsWith(options.cookie.path)
+        && !!session.tokens && !session.error && !readCookieSession(options)
       if (cookieLost || refused) {
         session.report({ message: 'nuxt-wix-visitor: this browser does not keep the session cookie (a Secure cookie over plain HTTP, a cookie over the size limit, or a blocked cookie); the session lives in localStorage only', status: null, transient: false, reason: 'cookie_lost' })
       }

@@ -16,7 +16,7 @@ export default defineNuxtPlugin({
     // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
     if (!event || nuxtApp.payload.prerenderedAt || isSharedResponse(event)) return
 
-    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public))
+    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public), { pageRender: true })
     // Heard here, not by the store, which exists only if the page asks for the visitor.
     session.subscribe((change) => {
       if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')

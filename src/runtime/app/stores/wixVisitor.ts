@@ -18,15 +18,22 @@ export const useWixVisitorStore = defineStore('wixVisitor', () => {
   /** The last token request's failure (or a login's outcome), or `null`. */
   const error = shallowRef<WixVisitorErrorInfo | null>(session.error)
 
-  const show = () => {
-    tokens.value = session.tokens
+  // While the page hydrates, the state shows what the server rendered (its tokens from the handoff; its
+  // pending and error from the payload), whatever the session does meanwhile; a request made meanwhile
+  // shows once hydration is done.
+  let requestChanged = false
+  onShowSession(nuxtApp, () => {
+    tokens.value = shownTokens(nuxtApp)
+    if (isShowingRendered(nuxtApp) || !requestChanged) return
     pending.value = session.pending
     error.value = session.error
-  }
-  onShowSession(nuxtApp, show)
+  })
   session.subscribe((change) => {
-    // While the page hydrates, the state shows what the server rendered, whatever the session does meanwhile.
-    if (change === 'member-ended' || isShowingRendered(nuxtApp)) return
+    if (change === 'member-ended') return
+    if (isShowingRendered(nuxtApp)) {
+      requestChanged ||= change === 'request'
+      return
+    }
     if (change === 'tokens') tokens.value = session.tokens
     else {
       pending.value = session.pending
