@@ -8,8 +8,11 @@ import type { WixVisitorBreakerOptions, WixVisitorPublicConfig, WixVisitorRuntim
 
 const built = builtOptions as WixVisitorRuntimeOptions
 
+/** The environment as the server starts (empty in the browser, and where a platform has no `process.env`). */
+export const startEnv: Record<string, string | undefined> = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
+
 /** The server's `siteUrl`: `NUXT_PUBLIC_WIX_VISITOR_SITE_URL` when set at start, else the built one. */
-const siteUrl = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NUXT_PUBLIC_WIX_VISITOR_SITE_URL ?? built.siteUrl
+const siteUrl = startEnv.NUXT_PUBLIC_WIX_VISITOR_SITE_URL ?? built.siteUrl
 
 // Options, never a visitor's data: the same object while the runtime config says the same.
 let last: { clientId: string, apiBaseUrl: string, options: WixVisitorRuntimeOptions } | undefined

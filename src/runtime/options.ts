@@ -2,10 +2,10 @@
 // values the environment may still set then (a warning).
 import type { WixVisitorBreakerOptions, WixVisitorCookieOptions, WixVisitorRuntimeOptions } from './types'
 
-/** The cookie a configuration gets for any field it leaves out or sets to something unusable. */
+/** The cookie a configuration gets for any field it leaves out. */
 export const COOKIE_DEFAULTS: Omit<WixVisitorCookieOptions, 'secure'> = { name: 'wixSession', maxAge: 60 * 60 * 24 * 30, path: '/', sameSite: 'lax' }
 
-/** The server's breaker for any value a configuration leaves out or sets to something unusable. */
+/** The server's breaker for any value a configuration leaves out, or sets at run time to something unusable. */
 export const BREAKER_DEFAULTS: WixVisitorBreakerOptions = { threshold: 3, cooldown: 5000, maxCooldown: 60_000 }
 
 /** Where the login and logout routes live unless `auth.prefix` says otherwise. */

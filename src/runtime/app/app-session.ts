@@ -1,5 +1,6 @@
-// The visitor session of one app instance: on the server the request's (shared with Nitro handlers), in
-// the browser one per tab, made by the client plugin. The Pinia store shows it; while the page hydrates,
+// The visitor session of one app instance: on the server the request's (shared with Nitro handlers, made
+// for the page's render), in the browser one per tab. Its end of a member session is the app's
+// `wix-visitor:member-ended` hook. The Pinia store shows it; while the page hydrates,
 // the store shows what the server rendered instead.
 import type { NuxtApp } from '#app'
 import { useNuxtApp } from '#imports'
@@ -25,7 +26,7 @@ function appVisitor(nuxtApp: NuxtApp): AppVisitor {
   const options = configuredOptions(nuxtApp.$config.public)
   // A ternary on import.meta.server itself, so the browser build drops the server's imports.
   const session = import.meta.server
-    ? useRequestVisitorSession(nuxtApp.ssrContext!.event, options)
+    ? useRequestVisitorSession(nuxtApp.ssrContext!.event, options, { pageRender: true })
     : new VisitorSession({
         ...options,
         tokens: null,
@@ -33,6 +34,10 @@ function appVisitor(nuxtApp: NuxtApp): AppVisitor {
         // The cross-tab lock is loaded with the first mint: a returning visitor never needs it.
         mintExclusively: async (mint, replacing) => (await import('./browser-mint')).mintOncePerBrowser(options, mint, replacing),
       })
+  // Wix refused a member's refresh token: the app hears it as its runtime hook, on the server and in the browser.
+  session.subscribe((change) => {
+    if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
+  })
   app._wixVisitor = { session }
   return app._wixVisitor
 }

@@ -51,7 +51,14 @@ export function isSharedResponse(event: H3Event): boolean {
   return !!import.meta.prerender || SHARING_RULES.some(rule => routeRules[rule])
 }
 
-const WARNED = Symbol.for('nuxt-wix-visitor:warned-secure-over-http')
+/** Says `message` in the server log once per process (both copies of the runtime share `key`). */
+function warnOnce(key: string, message: string): void {
+  const said = Symbol.for(`nuxt-wix-visitor:warned-${key}`)
+  const holder = globalThis as Record<symbol, boolean | undefined>
+  if (holder[said]) return
+  holder[said] = true
+  console.warn(`[nuxt-wix-visitor] ${message}`)
+}
 
 /**
  * `true` when the browser will drop the cookie: `Secure` on a plain-HTTP request to a host other than
@@ -62,18 +69,12 @@ function dropsSecureCookie(event: H3Event, cookie: WixVisitorCookieOptions): boo
   if (!cookie.secure || getRequestProtocol(event) === 'https') return false
   const host = getRequestHost(event).replace(/:\d+$/, '')
   if (host === 'localhost' || host === '127.0.0.1' || host === '[::1]') return false
-  const holder = globalThis as { [WARNED]?: boolean }
-  if (!holder[WARNED]) {
-    holder[WARNED] = true
-    console.warn(`[nuxt-wix-visitor] the session cookie is Secure, but ${host} is served over plain HTTP, where browsers drop it: serve the site over HTTPS (or behind a proxy that sends X-Forwarded-Proto: https), or set wixVisitor.cookie.secure to false. Until then the server mints no visitors and the browser keeps the session in localStorage.`)
-  }
+  warnOnce('secure-over-http', `the session cookie is Secure, but ${host} is served over plain HTTP, where browsers drop it: serve the site over HTTPS (or behind a proxy that sends X-Forwarded-Proto: https), or set wixVisitor.cookie.secure to false. Until then the server mints no visitors and the browser keeps the session in localStorage.`)
   return true
 }
 
-const WARNED_REFUSED = Symbol.for('nuxt-wix-visitor:warned-refused-cookie')
-
 /**
- * `true` for a page load that comes from one of the site's own pages yet carries no session cookie: the
+ * `true` for a page load, without the session cookie, that comes from one of the site's own pages: the
  * browser refuses the cookie (a privacy setting or extension), or lost it. A mint for the page's render
  * would be lost again on the next page view, so the render leaves the visitor to the browser, which keeps
  * it in localStorage. Said once per process in the server log. Only page renders ask: a server route
@@ -82,12 +83,7 @@ const WARNED_REFUSED = Symbol.for('nuxt-wix-visitor:warned-refused-cookie')
 function refusesCookie(event: H3Event, name: string): boolean {
   const headers = event.node?.req?.headers
   if (headers?.['sec-fetch-site'] !== 'same-origin' || headers['sec-fetch-mode'] !== 'navigate') return false
-  if (getCookie(event, name) !== undefined) return false
-  const holder = globalThis as { [WARNED_REFUSED]?: boolean }
-  if (!holder[WARNED_REFUSED]) {
-    holder[WARNED_REFUSED] = true
-    console.warn(`[nuxt-wix-visitor] a browser navigated between the site's own pages without the ${name} cookie (it refuses or lost it): such page loads mint no visitor on the server; the browser keeps its own in localStorage`)
-  }
+  warnOnce('refused-cookie', `a browser navigated between the site's own pages without the ${name} cookie (it refuses or lost it): such page loads mint no visitor on the server; the browser keeps its own in localStorage`)
   return true
 }
 
@@ -99,12 +95,14 @@ function refusesCookie(event: H3Event, name: string): boolean {
 export function useRequestVisitorSession(event: H3Event, options: WixVisitorRuntimeOptions, { pageRender = false }: { pageRender?: boolean } = {}): VisitorSession {
   if (event.context.wixVisitorSession) return event.context.wixVisitorSession
   const cookie = isSharedResponse(event) ? false : options.cookie
-  const tokens = cookie ? decodeStoredSession(getCookie(event, cookie.name), options.clientId) : null
+  const raw = cookie ? getCookie(event, cookie.name) : undefined
+  const tokens = cookie ? decodeStoredSession(raw, options.clientId) : null
   event.context.wixVisitorSession = new VisitorSession({
     ...options,
     // A request that carries the session cookie comes from a browser that keeps it: the plain-HTTP check
     // is for the others only, so a returning visitor's page view does no more than decode the cookie.
-    autoGenerate: options.autoGenerate && !!cookie && (!!tokens || (!dropsSecureCookie(event, cookie) && !(pageRender && refusesCookie(event, cookie.name)))),
+    autoGenerate: options.autoGenerate && !!cookie
+      && (!!tokens || (!dropsSecureCookie(event, cookie) && !(pageRender && raw === undefined && refusesCookie(event, cookie.name)))),
     tokens,
     persist: tokens => cookie ? writeSessionCookie(event, cookie, options.clientId, tokens) : undefined,
     retryFailures: false,

@@ -24,9 +24,6 @@ export default defineNuxtPlugin({
   setup(nuxtApp) {
     const options = configuredOptions(nuxtApp.$config.public)
     const session = useAppVisitorSession(nuxtApp)
-    session.subscribe((change) => {
-      if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
-    })
     forgetLoggedOut(options)
     const cookie = readCookieSession(options)
     const local = readLocalSession(options)

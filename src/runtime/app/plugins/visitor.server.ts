@@ -1,12 +1,12 @@
 // Server side of the handoff: resolve the request's visitor from its cookie before the render, so the
 // render already sees it and the renewed or minted session goes out as Set-Cookie with this response.
 // Nothing else is made per request: the Pinia store only exists if the page asks for the visitor.
-import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#app'
-import { isSharedResponse, useRequestVisitorSession } from '../../server/visitor-session'
+import { defineNuxtPlugin, useRequestEvent } from '#app'
+import { isSharedResponse } from '../../server/visitor-session'
+import { useAppVisitorSession } from '../app-session'
 import { AUTH_ERROR_PARAM, authErrorOf } from '../../auth-routes'
 import { visitorMarker } from '../../stored-session'
 import { writeHandoff } from '../handoff'
-import { configuredOptions } from '../../configured-options'
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:server',
@@ -16,11 +16,8 @@ export default defineNuxtPlugin({
     // What is prerendered or cached is served to other visitors too: it gets no visitor of its own.
     if (!event || nuxtApp.payload.prerenderedAt || isSharedResponse(event)) return
 
-    const session = useRequestVisitorSession(event, configuredOptions(useRuntimeConfig().public), { pageRender: true })
-    // Heard here, not by the store, which exists only if the page asks for the visitor.
-    session.subscribe((change) => {
-      if (change === 'member-ended') void nuxtApp.callHook('wix-visitor:member-ended')
-    })
+    // The app's session (its end of a member session is the app's hook), whether or not the page makes the store.
+    const session = useAppVisitorSession(nuxtApp)
     // Said once the render is done, so a session the page itself created counts too.
     nuxtApp.hooks.hookOnce('app:rendered', () => {
       const tokens = session.tokens

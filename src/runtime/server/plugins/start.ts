@@ -3,7 +3,7 @@
 // breaker is made.
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { optionProblems, usableBreaker } from '../../options'
-import { builtBreaker, configuredOptions } from '../../configured-options'
+import { builtBreaker, configuredOptions, startEnv } from '../../configured-options'
 import { processBreaker } from '../../breaker'
 
 /** The environment variables read at run time; every other `NUXT_PUBLIC_WIX_VISITOR_*` is fixed in the build. */
@@ -13,7 +13,7 @@ const BREAKER_ENV = { threshold: 'NUXT_WIX_VISITOR_BREAKER_THRESHOLD', cooldown:
 export default defineNitroPlugin(() => {
   const warn = (problem: string) => console.warn(`[nuxt-wix-visitor] ${problem}`)
   for (const problem of optionProblems(configuredOptions(useRuntimeConfig().public))) warn(problem)
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
+  const env = startEnv
   for (const name of Object.keys(env)) {
     if ((name.startsWith('NUXT_PUBLIC_WIX_VISITOR_') && !RUN_TIME.has(name)) || (name.startsWith('NUXT_WIX_VISITOR_') && !Object.values(BREAKER_ENV).includes(name as never))) {
       warn(`${name} is ignored: this option is fixed when the app is built; set it in nuxt.config and build again`)
