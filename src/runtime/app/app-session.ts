@@ -42,6 +42,30 @@ function appVisitor(nuxtApp: NuxtApp): AppVisitor {
   return app._wixVisitor
 }
 
+/**
+ * Leaving for a Wix-hosted page during SSR, and the request's origin: Nuxt's `navigateTo` and
+ * `useRequestURL`, handed over by the server plugin. Pages import the composable, and a page's chunk that
+ * imports Nuxt's router or URL code, even code it never runs in the browser, makes the bundler split Nuxt's
+ * entry into several files that every page then loads.
+ */
+export interface ServerExit {
+  origin: (nuxtApp: NuxtApp) => string
+  leave: (nuxtApp: NuxtApp, url: string) => Promise<unknown>
+}
+
+let serverExit: ServerExit | undefined
+
+/** Called once by the server plugin's module. */
+export function handOverServerExit(exit: ServerExit): void {
+  serverExit = exit
+}
+
+/** Leaving and the origin, server side; see `ServerExit`. */
+export function useServerExit(): ServerExit {
+  if (!serverExit) throw new Error('nuxt-wix-visitor: the server plugin did not load')
+  return serverExit
+}
+
 /** The visitor session of this app instance. */
 export function useAppVisitorSession(nuxtApp: NuxtApp = useNuxtApp()): VisitorSession {
   return appVisitor(nuxtApp).session

@@ -1,9 +1,10 @@
 import { computed, readonly } from 'vue'
 import { storeToRefs } from 'pinia'
 import type { $Fetch } from 'ofetch'
-import { navigateTo, useNuxtApp, useRequestURL, useRouter, useRuntimeConfig } from '#imports'
+import type { Router } from 'vue-router'
+import { useNuxtApp, useRuntimeConfig } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
-import { useAppVisitorSession } from '../app-session'
+import { useAppVisitorSession, useServerExit } from '../app-session'
 import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
 import type { Tokens, TokensInput } from '../../types'
 import { configuredOptions } from '../../configured-options'
@@ -25,11 +26,19 @@ export function useWixVisitor() {
   const store = useWixVisitorStore()
   const session = useAppVisitorSession(nuxtApp)
   const options = configuredOptions(useRuntimeConfig().public)
-  const router = useRouter()
   const { tokens, pending, error } = storeToRefs(store)
   // Read when needed, not on every call of the composable; it may run after an await, out of context.
-  const origin = () => options.siteUrl ? new URL(options.siteUrl).origin : (nuxtApp.runWithContext(() => useRequestURL()) as URL).origin
-  const here = () => router.currentRoute.value.fullPath
+  // Nothing here imports Nuxt's router or URL composables: see ServerExit for why.
+  const origin = () => options.siteUrl
+    ? new URL(options.siteUrl).origin
+    : import.meta.server ? useServerExit().origin(nuxtApp) : window.location.origin
+  const here = () => (nuxtApp.$router as Router).currentRoute.value.fullPath
+  /** Sends the browser to `url`; during SSR, answers the request with a redirect there. */
+  const leaveFor = (url: string): Promise<unknown> => {
+    if (import.meta.server) return useServerExit().leave(nuxtApp, url)
+    window.location.assign(url)
+    return Promise.resolve()
+  }
 
   // Loaded on first use: most page views never leave for a Wix-hosted page.
   const createRedirectSession = async (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks): Promise<WixRedirectSession> => {
@@ -67,12 +76,12 @@ export function useWixVisitor() {
     /** Creates a redirect session and sends the browser there (during SSR, as a redirect response). */
     redirectToWix: async (intent: WixRedirectIntent, callbacks?: WixRedirectCallbacks) => {
       const { url } = await createRedirectSession(intent, callbacks)
-      return nuxtApp.runWithContext(() => navigateTo(url, { external: true }))
+      return leaveFor(url)
     },
     /** Sends the browser to the Wix-hosted login page through the module's login route, and back to `returnTo`. */
     login: async ({ returnTo = here(), prompt = 'login' }: WixLoginOptions = {}) => {
       const { authRoute, withQuery } = await import('../../auth-routes')
-      return nuxtApp.runWithContext(() => navigateTo(withQuery(authRoute(options, 'login'), { returnTo, prompt }), { external: true }))
+      return leaveFor(withQuery(authRoute(options, 'login'), { returnTo, prompt }))
     },
     /**
      * Logs the member out: the server forgets the member and answers with Wix's logout page, the browser

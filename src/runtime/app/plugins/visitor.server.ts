@@ -1,12 +1,17 @@
 // Server side of the handoff: resolve the request's visitor from its cookie before the render, so the
 // render already sees it and the renewed or minted session goes out as Set-Cookie with this response.
 // Nothing else is made per request: the Pinia store only exists if the page asks for the visitor.
-import { defineNuxtPlugin, useRequestEvent } from '#app'
+import { defineNuxtPlugin, navigateTo, useRequestEvent, useRequestURL } from '#app'
 import { isSharedResponse } from '../../server/visitor-session'
-import { useAppVisitorSession } from '../app-session'
+import { handOverServerExit, useAppVisitorSession } from '../app-session'
 import { AUTH_ERROR_PARAM, authErrorOf } from '../../auth-routes'
 import { visitorMarker } from '../../stored-session'
 import { writeHandoff } from '../handoff'
+
+handOverServerExit({
+  origin: nuxtApp => (nuxtApp.runWithContext(() => useRequestURL()) as URL).origin,
+  leave: (nuxtApp, url) => nuxtApp.runWithContext(() => navigateTo(url, { external: true })) as Promise<unknown>,
+})
 
 export default defineNuxtPlugin({
   name: 'wix-visitor:server',
