@@ -2,7 +2,7 @@
 // requests fail at once instead of waiting on a failing endpoint, until a cool-down has passed (the
 // endpoint's Retry-After when it gave one, else exponential with jitter up to a cap). Then one probe at a
 // time tests recovery, and a success closes it. It holds counts and times only, nothing of a visitor.
-import { WixTokenError } from './tokens'
+import { WixTokenError } from './token-error'
 
 export interface BreakerOptions {
   /** Transient failures in a row that open the breaker. */

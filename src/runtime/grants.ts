@@ -1,6 +1,7 @@
 // The three grants of the Wix OAuth token endpoint (anonymous, refresh, login code), and how a failed one
 // becomes a WixTokenError. Loaded on first use: a returning visitor's page view needs none of it.
-import { isObject, nowInSeconds, WixTokenError } from './tokens'
+import { isObject, nowInSeconds } from './tokens'
+import { WixTokenError } from './token-error'
 import type { TokenEndpoint } from './tokens'
 import type { Tokens } from './types'
 

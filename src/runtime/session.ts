@@ -1,17 +1,27 @@
-// One visitor's session: the SDK's generate / renew / get / set semantics, single flight, and the
-// keep-the-visitor rule. Framework-free, so the app store and the Nitro utilities share it.
-import { copyTokens, hasRefreshToken, isAccessTokenExpired, validateTokens, WixTokenError } from './tokens'
+// One visitor's session: its state, and the changes that need no token request (set, clear, resume,
+// follow). The requests themselves (the SDK's generate / renew semantics, single flight, the
+// keep-the-visitor rule) are in session-requests.ts, loaded when a session first needs one: a returning
+// visitor's page view never does. Framework-free, so the app store and the Nitro utilities share it.
+import { copyTokens, isAccessTokenExpired, validateTokens } from './tokens'
 import type { TokenEndpoint } from './tokens'
-import { shareFlight } from './shared-flight'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
-/** The token requests, loaded when a session first needs one (never for a visitor whose token is valid). */
-let grantsModule: Promise<typeof import('./grants')> | undefined
-const grants = () => (grantsModule ??= import('./grants').catch(() => {
-  // A chunk that did not load (a dropped connection, a deploy that replaced it) is tried again next time.
-  grantsModule = undefined
-  throw new WixTokenError('nuxt-wix-visitor: the code for token requests could not be loaded', { transient: true })
-}))
+type Requests = typeof import('./session-requests')
+let requestsModule: Promise<Requests> | undefined
+let loadedRequests: Requests | undefined
+/** The request code; a chunk that did not load (a dropped connection, a deploy that replaced it) is tried again next time. */
+function loadRequests(): Promise<Requests> {
+  return requestsModule ??= import('./session-requests').then(requests => loadedRequests = requests, (error: unknown) => {
+    requestsModule = undefined
+    throw error
+  })
+}
+
+/** The session's change counters when a request was asked for (see `VisitorSession.version`). */
+export interface ChangeCount {
+  version: number
+  changes: number
+}
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
 export type SessionChange = 'tokens' | 'request' | 'member-ended'
@@ -52,17 +62,23 @@ export class VisitorSession {
   error: WixVisitorErrorInfo | null = null
   /** What storage held when the session started. */
   readonly initialTokens: Tokens | null
-  private readonly flights = new Map<string, Promise<Tokens>>()
-  private readonly failures = new Map<string, unknown>()
+  // From here to the constructor: the session's own state, which session-requests.ts shares.
+  /** Token requests in flight, by key. */
+  readonly flights = new Map<string, Promise<Tokens>>()
+  /** Failures kept where `retryFailures` is `false`, by key. */
+  readonly failures = new Map<string, unknown>()
   /** Counts changes made by the app (set, clear, resume): an answer that arrives after one does not land. */
-  private version = 0
+  version = 0
   /** Counts every change: an answer to a request the session made by itself lands only if nothing changed. */
-  private changes = 0
-  private readonly listeners = new Set<(change: SessionChange) => void>()
+  changes = 0
   /** The refresh token of the last visitor this session minted. */
-  private minted: string | null = null
+  minted: string | null = null
+  private readonly listeners = new Set<(change: SessionChange) => void>()
+  /** Calls waiting for the request code to load: they count as pending. */
+  private loading = 0
 
-  constructor(private readonly options: VisitorSessionOptions) {
+  /** @param options the endpoint, the rules and the storage of this session */
+  constructor(readonly options: VisitorSessionOptions) {
     this.tokens = options.tokens
     this.initialTokens = options.tokens
   }
@@ -75,7 +91,7 @@ export class VisitorSession {
 
   /** `true` while a token request is in flight. */
   get pending(): boolean {
-    return this.flights.size > 0
+    return this.flights.size > 0 || this.loading > 0
   }
 
   /** Calls `listener` after every change of the tokens, or of `pending` and `error`; returns the unsubscribe function. */
@@ -84,11 +100,13 @@ export class VisitorSession {
     return () => this.listeners.delete(listener)
   }
 
-  private notify(change: SessionChange) {
+  /** Tells the listeners of `change`. */
+  notify(change: SessionChange): void {
     for (const listener of this.listeners) listener(change)
   }
 
-  private commit(tokens: Tokens | null) {
+  /** Makes `tokens` active and persists them. */
+  commit(tokens: Tokens | null): void {
     this.changes++
     this.tokens = tokens
     this.persist()
@@ -101,8 +119,8 @@ export class VisitorSession {
     if (typeof problem === 'string') this.report({ message: problem, status: null, transient: false, reason: 'storage' })
   }
 
-  /** A change the app made: it wins over any request answer still out (see `flight`). */
-  private replace(tokens: Tokens | null) {
+  /** A change the app made: it wins over any request answer still out. */
+  replace(tokens: Tokens | null): void {
     this.version++
     this.commit(tokens)
   }
@@ -110,45 +128,6 @@ export class VisitorSession {
   /** Writes the current tokens to storage again, e.g. where a stored copy is behind. */
   save(): void {
     this.persist()
-  }
-
-  /**
-   * Runs one token request per key at a time: concurrent callers share the flight and its result.
-   * `background` marks a request the session makes by itself to stay usable, rather than one the app asked for.
-   */
-  private flight(key: string, request: (land: (tokens: Tokens) => void) => Promise<Tokens>, background: boolean): Promise<Tokens> {
-    let flight = this.flights.get(key)
-    if (flight) return flight
-    if (this.failures.has(key)) return Promise.reject(this.failures.get(key))
-    const counter = () => background ? this.changes : this.version
-    const startedAt = counter()
-    let landed = false
-    // Makes the answer active unless a change it gives way to came first; a request may land it early.
-    const land = (tokens: Tokens) => {
-      if (landed || counter() !== startedAt) return
-      landed = true
-      this.commit(tokens)
-    }
-    flight = request(land)
-      .then((tokens) => {
-        this.error = null
-        land(tokens)
-        return tokens
-      }, (error: unknown) => {
-        // By shape: the server's breaker belongs to the other copy of the runtime, with its own error class.
-        this.error = typeof (error as WixTokenError)?.toInfo === 'function'
-          ? (error as WixTokenError).toInfo()
-          : { message: String((error as Error)?.message ?? error), status: null, transient: true }
-        if (this.options.retryFailures === false) this.failures.set(key, error)
-        throw error
-      })
-      .finally(() => {
-        this.flights.delete(key)
-        this.notify('request')
-      })
-    this.flights.set(key, flight)
-    this.notify('request')
-    return flight
   }
 
   /** The current tokens, as a copy. */
@@ -190,56 +169,43 @@ export class VisitorSession {
     this.replace(null)
   }
 
-  /** Mints a new anonymous visitor. */
-  mint(background = false): Promise<Tokens> {
-    const exclusive = background ? this.options.mintExclusively : undefined
-    const replacing = this.tokens
-    // An exclusive mint may end with another tab's visitor, or none: the app's own mints never share it.
-    return this.flight(exclusive ? 'anonymous:exclusive' : 'anonymous', (land) => {
-      const request = () => grants().then(({ requestVisitorTokens }) => requestVisitorTokens(this.options)).then((tokens) => {
-        this.minted = tokens.refreshToken.value
-        return tokens
-      })
-      if (!exclusive) return request()
-      // The new visitor becomes active and stored before the exclusive section ends, so the other tabs find
-      // it there, unless this session followed another tab meanwhile; then it is dropped, and nothing stored.
-      return exclusive({ request, land }, replacing)
-    }, background)
-  }
-
   /** `true` when `tokens` hold the visitor this session minted last: new, with nothing of its own yet. */
   isOwnMint(tokens: Tokens | null): boolean {
     return !!tokens && tokens.refreshToken.value === this.minted
   }
 
-  private renew(refresh: Tokens['refreshToken'], background: boolean): Promise<Tokens> {
-    // Concurrent requests of one visitor (pages, server routes) share one renewal per process.
-    const renewal = () => shareFlight(`refresh:${this.options.clientId}:${refresh.value}`, () => grants().then(({ requestRenewedTokens }) => requestRenewedTokens(this.options, refresh)))
-    return this.flight(`refresh:${refresh.value}`, renewal, background)
+  /**
+   * Runs `run` with the request code, loading it first if needed. The counters are read at the call, so a
+   * request that waited for the code gives way to the same changes as one sent at once; and the call
+   * counts as pending meanwhile. A load that failed is the session's error, a transient one.
+   */
+  private withRequests<T>(run: (requests: Requests, since: ChangeCount) => Promise<T>): Promise<T> {
+    const since = { version: this.version, changes: this.changes }
+    if (loadedRequests) return run(loadedRequests, since)
+    this.loading++
+    this.notify('request')
+    return loadRequests().then((requests) => {
+      // The request starts (and counts as pending) before the wait ends.
+      const result = run(requests, since)
+      this.loading--
+      this.notify('request')
+      return result
+    }, () => {
+      this.loading--
+      const failure = { message: 'nuxt-wix-visitor: the code for token requests could not be loaded', status: null, transient: true }
+      this.report(failure)
+      throw Object.assign(new Error(failure.message), { name: 'WixTokenError', ...failure, toInfo: () => failure })
+    })
+  }
+
+  /** Mints a new anonymous visitor. */
+  mint(background = false): Promise<Tokens> {
+    return this.withRequests((requests, since) => requests.mint(this, background, since))
   }
 
   /** Renews the access token of `refreshToken` (default: the current one). Never falls back to a new visitor. */
   renewToken(refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> {
-    const label = 'useWixVisitor().renewToken'
-    const current = this.tokens?.refreshToken
-    let refresh: Tokens['refreshToken']
-    if (refreshToken === undefined) {
-      if (!current) return Promise.reject(new TypeError(`${label}: there is no refresh token to renew; call generateVisitorTokens() first`))
-      refresh = current
-    }
-    else if (typeof refreshToken === 'string') {
-      if (!refreshToken) return Promise.reject(new TypeError(`${label}: refreshToken must be a non-empty string`))
-      refresh = { value: refreshToken, role: current?.value === refreshToken ? current.role : 'visitor' }
-    }
-    else {
-      try {
-        refresh = validateTokens({ accessToken: { value: '', expiresAt: 0 }, refreshToken }, label).refreshToken
-      }
-      catch (error) {
-        return Promise.reject(error)
-      }
-    }
-    return this.renew(refresh, false)
+    return this.withRequests((requests, since) => requests.renewToken(this, refreshToken, since))
   }
 
   /**
@@ -247,45 +213,8 @@ export class VisitorSession {
    * access token is renewed; no refresh token, or one Wix rejects, gives a new visitor. No argument mints.
    * A transient failure rejects and leaves the session as it was.
    */
-  async generateVisitorTokens(input?: TokensInput | null): Promise<Tokens> {
-    if (!input || !hasRefreshToken(input)) return this.mint()
-    const tokens = validateTokens(input, 'useWixVisitor().generateVisitorTokens')
-    if (!isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) {
-      this.replace(tokens)
-      return tokens
-    }
-    return this.renewOrReplace(tokens.refreshToken, true, false)
-  }
-
-  private async renewOrReplace(refreshToken: Tokens['refreshToken'], mayMint: boolean, background: boolean): Promise<Tokens> {
-    try {
-      return await this.renew(refreshToken, background)
-    }
-    catch (error) {
-      if (!(error instanceof WixTokenError) || !error.rejected) throw error
-      // A refused client id refuses the mint as well, which keeps the visitor; without a mint it must say so.
-      if (mayMint) {
-        const visitor = await this.mint(background)
-        if (refreshToken.role === 'member') this.endMember(error)
-        return visitor
-      }
-      if (!error.invalidClient && this.tokens?.refreshToken.value === refreshToken.value) {
-        this.clearTokens()
-        if (refreshToken.role === 'member') this.endMember(error)
-      }
-      throw error
-    }
-  }
-
-  /** Says that Wix ended the member's session, so no page goes on showing a member who is gone. */
-  private endMember(cause: WixTokenError) {
-    this.report({
-      message: 'nuxt-wix-visitor: the member session ended (Wix refused its refresh token); the session is an anonymous visitor now',
-      status: cause.status,
-      transient: false,
-      reason: 'member_ended',
-    })
-    this.notify('member-ended')
+  generateVisitorTokens(input?: TokensInput | null): Promise<Tokens> {
+    return this.withRequests((requests, since) => requests.generateVisitorTokens(this, input, since))
   }
 
   /**
@@ -293,13 +222,8 @@ export class VisitorSession {
    * nothing usable and `autoGenerate` is on. Resolves to `null` only when there is no session and minting is off.
    */
   async ensureTokens(): Promise<Tokens | null> {
-    const tokens = this.tokens
-    if (!this.needsTokens) return tokens
-    const result = tokens
-      ? await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate, true)
-      : this.options.autoGenerate ? await this.mint(true) : null
-    // The session changed while the request was out: answer for the session as it is now.
-    return result === this.tokens ? result : this.ensureTokens()
+    if (!this.needsTokens) return this.tokens
+    return this.withRequests((requests, since) => requests.ensureTokens(this, since))
   }
 
   /**
@@ -309,15 +233,13 @@ export class VisitorSession {
   async recoverFromUnauthorized(sentToken: string): Promise<void> {
     const tokens = this.tokens
     if (!tokens || tokens.accessToken.value !== sentToken) return
-    await this.renewOrReplace(tokens.refreshToken, this.options.autoGenerate, true)
+    return this.withRequests((requests, since) => requests.recoverFromUnauthorized(this, tokens, since))
   }
 
   /** A valid access token value, renewing or minting first where needed. */
   async getAccessToken(): Promise<string> {
-    const tokens = await this.ensureTokens()
-    if (!tokens) {
-      throw new WixTokenError('nuxt-wix-visitor: there is no visitor session (autoGenerate is off, or the response is prerendered or cached); call generateVisitorTokens() first', { transient: false })
-    }
-    return tokens.accessToken.value
+    const tokens = this.tokens
+    if (tokens && !this.needsTokens) return tokens.accessToken.value
+    return this.withRequests((requests, since) => requests.getAccessToken(this, since))
   }
 }

@@ -1,45 +1,9 @@
-// The Wix OAuth tokens: their validation, their expiry, and the error a failed token request gives. The
-// requests themselves are in grants.ts, loaded when a session first needs one.
-import type { Tokens, TokensInput, TokenRole, WixVisitorErrorInfo } from './types'
+// The Wix OAuth tokens: their validation and their expiry. The requests are in grants.ts and the error a
+// failed one gives in token-error.ts, both loaded when a session first needs a request.
+import type { Tokens, TokensInput, TokenRole } from './types'
 
 const ROLES: readonly string[] = ['visitor', 'member', 'none'] satisfies TokenRole[]
 const MAX_EXPIRES_AT = 8.64e12
-
-/** A failed token request; `transient` failures (network, timeout, 408, 429, 5xx) are worth retrying. */
-export class WixTokenError extends Error {
-  readonly status: number | null
-  readonly transient: boolean
-  readonly requestId?: string
-  /**
-   * `true` when the answer names the client id as the problem (Wix's message about the app id, or OAuth's
-   * `invalid_client`): likely a setup error, so a session without a mint to try keeps its visitor.
-   */
-  readonly invalidClient: boolean
-  /** Milliseconds the endpoint asked to wait (its Retry-After), if it said. */
-  readonly retryAfter?: number
-  /** A short code for the kind of failure, such as `breaker_open`. */
-  readonly reason?: string
-
-  constructor(message: string, info: { status?: number | null, transient: boolean, requestId?: string, invalidClient?: boolean, retryAfter?: number, reason?: string }) {
-    super(message)
-    this.name = 'WixTokenError'
-    this.status = info.status ?? null
-    this.transient = info.transient
-    this.requestId = info.requestId
-    this.invalidClient = info.invalidClient ?? false
-    this.retryAfter = info.retryAfter
-    this.reason = info.reason
-  }
-
-  /** `true` when Wix refused the request for good (400, 401, 403): on a refresh, the visitor behind it is gone. */
-  get rejected(): boolean {
-    return this.status === 400 || this.status === 401 || this.status === 403
-  }
-
-  toInfo(): WixVisitorErrorInfo {
-    return { message: this.message, status: this.status, transient: this.transient, ...this.reason && { reason: this.reason } }
-  }
-}
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null

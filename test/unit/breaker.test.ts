@@ -4,7 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { startWixStandIn } from '../../src/testing'
 import { TokenBreaker } from '../../src/runtime/breaker'
 import { requestRenewedTokens, requestVisitorTokens } from '../../src/runtime/grants'
-import { WixTokenError } from '../../src/runtime/tokens'
+import { WixTokenError } from '../../src/runtime/token-error'
 import { rejectionOf } from './rejection'
 
 const wix = await startWixStandIn()

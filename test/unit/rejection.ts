@@ -1,4 +1,4 @@
-import type { WixTokenError } from '../../src/runtime/tokens'
+import type { WixTokenError } from '../../src/runtime/token-error'
 
 /** Runs `promise`, expects it to reject, and returns the rejection. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<WixTokenError> {

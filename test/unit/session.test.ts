@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { VisitorSession } from '../../src/runtime/session'
 import type { VisitorSessionOptions } from '../../src/runtime/session'
-import { WixTokenError } from '../../src/runtime/tokens'
+import { WixTokenError } from '../../src/runtime/token-error'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../../src/testing'
 import { rejectionOf } from './rejection'

@@ -4,8 +4,8 @@ import {
   isAccessTokenExpired,
   parseTokens,
   validateTokens,
-  WixTokenError,
 } from '../../src/runtime/tokens'
+import { WixTokenError } from '../../src/runtime/token-error'
 import { requestRenewedTokens, requestVisitorTokens } from '../../src/runtime/grants'
 import type { TokenEndpoint } from '../../src/runtime/tokens'
 import type { Tokens } from '../../src/runtime/types'
