@@ -460,7 +460,8 @@ describe('VisitorSession input validation over generated arguments', () => {
       expect(persisted).toEqual([result])
     }), RUNS)
     console.log(`setTokens: ${seen.accepted} accepted, ${seen.refused} refused with a TypeError`)
-    expect(Math.min(seen.accepted, seen.refused)).toBeGreaterThan(100)
+    // Both outcomes are well exercised; about one input in ten is valid, so a bound near 100 would fail by chance.
+    expect(Math.min(seen.accepted, seen.refused)).toBeGreaterThan(40)
   })
 
   it('generateVisitorTokens: a TypeError naming a wrong field, or a clean valid session reached with the documented requests', async () => {
