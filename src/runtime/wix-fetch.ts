@@ -1,6 +1,7 @@
 // The visitor's authenticated fetch: an ofetch instance whose underlying fetch sends the visitor's access
 // token to the Wix API host only, renews it before it expires, and answers a 401 with one renewal and
-// one retry. Working below ofetch's options and hooks, no per-call option can switch it off or redirect it.
+// one retry (authorized-fetch.ts, loaded with the first request). Working below ofetch's options and
+// hooks, no per-call option can switch it off or redirect it.
 import { ofetch } from 'ofetch'
 import type { $Fetch } from 'ofetch'
 
@@ -10,58 +11,17 @@ export interface AccessTokenSource {
   recoverFromUnauthorized: (sentToken: string) => Promise<void>
 }
 
-function isWixApiHost(url: URL): boolean {
-  return url.protocol === 'https:' && (url.hostname === 'wixapis.com' || url.hostname.endsWith('.wixapis.com'))
-}
-
-/**
- * `true` when a request to `url`, as `fetch` receives it, may carry the visitor's token: an absolute URL
- * of the origin of `apiBaseUrl` or, when `apiBaseUrl` is Wix's own, of any Wix API host over https.
- * A URL still relative at this point would go to wherever the page is: never.
- */
-export function mayCarryToken(url: string, apiBaseUrl: string): boolean {
-  if (!/^https?:\/\//i.test(url)) return false
-  try {
-    const target = new URL(url)
-    const base = new URL(apiBaseUrl)
-    return target.origin === base.origin || (isWixApiHost(base) && isWixApiHost(target))
-  }
-  catch {
-    return false
-  }
-}
-
-/** A body that can be sent a second time; a stream cannot. */
-function isReplayable(body: unknown): boolean {
-  return body == null || typeof body === 'string' || body instanceof URLSearchParams || body instanceof FormData
-    || body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body)
+let authorized: Promise<typeof import('./authorized-fetch')> | undefined
+/** The request code; a chunk that did not load is tried again with the next request. */
+function loadAuthorized() {
+  return authorized ??= import('./authorized-fetch').catch((error: unknown) => {
+    authorized = undefined
+    throw error
+  })
 }
 
 /** Creates the authenticated fetch for one session. */
 export function createWixFetch(source: AccessTokenSource, apiBaseUrl: string): $Fetch {
-  const authorizedFetch: typeof fetch = async (input, init) => {
-    const isRequest = input instanceof Request
-    const url = isRequest ? input.url : String(input)
-    const headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined))
-    // A caller's own Authorization header stays as it is.
-    if (!mayCarryToken(url, apiBaseUrl) || headers.has('authorization')) return fetch(input, init)
-
-    const send = async () => {
-      const token = await source.getAccessToken()
-      headers.set('authorization', token)
-      return { token, response: await fetch(input, { ...init, headers }) }
-    }
-    const first = await send()
-    if (first.response.status !== 401 || (isRequest && input.body) || !isReplayable(init?.body)) return first.response
-    try {
-      await source.recoverFromUnauthorized(first.token)
-    }
-    catch {
-      // The renewal failed (its error is in the session): the caller gets the 401.
-      return first.response
-    }
-    await first.response.body?.cancel()
-    return (await send()).response
-  }
+  const authorizedFetch: typeof fetch = async (input, init) => (await loadAuthorized()).fetchWithToken(source, apiBaseUrl, input, init)
   return ofetch.create({ baseURL: apiBaseUrl }, { fetch: authorizedFetch })
 }
