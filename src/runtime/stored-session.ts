@@ -55,9 +55,9 @@ export function isSameVisitor(a: Tokens | null, b: Tokens | null): boolean {
   return !!a && !!b && a.refreshToken.value === b.refreshToken.value
 }
 
-/** `true` when both hold exactly the same tokens. */
+/** `true` when both hold exactly the same tokens, or both none. */
 export function isSameSession(a: Tokens | null, b: Tokens | null): boolean {
-  return isSameVisitor(a, b) && a!.accessToken.value === b!.accessToken.value && a!.accessToken.expiresAt === b!.accessToken.expiresAt
+  return a === b || (isSameVisitor(a, b) && a!.accessToken.value === b!.accessToken.value && a!.accessToken.expiresAt === b!.accessToken.expiresAt)
 }
 
 /**

@@ -124,7 +124,7 @@ describe('isSameVisitor / isSameSession', () => {
     expect(isSameSession(a, tokens('rt.a', 'at.1', 101))).toBe(false)
     expect(isSameSession(a, tokens('rt.b', 'at.1', 100))).toBe(false)
     expect(isSameSession(a, null)).toBe(false)
-    expect(isSameSession(null, null)).toBe(false)
+    expect(isSameSession(null, null)).toBe(true)
   })
 })
 

@@ -1,12 +1,11 @@
 // Browser side of the handoff: start from exactly what the server rendered, then, once hydrated,
-// reconcile the cookie with localStorage and serve a visitor where the server did not.
+// reconcile the cookie with localStorage and serve a visitor where the server did not (serve-visitor.ts).
 import { defineNuxtPlugin, refreshNuxtData } from '#app'
 import { endHydration, startHydration, useAppVisitorSession } from '../app-session'
 import { forgetLoggedOut, localStorageKey, readCookieSession, readLocalSession, readSharedSession } from '../browser-storage'
-import { chooseStoredSession, isSameSession, isSameVisitor, visitorMarker } from '../../stored-session'
+import { chooseStoredSession, isSameSession as unchanged, isSameVisitor, visitorMarker } from '../../stored-session'
 import { isAccessTokenExpired } from '../../tokens'
 import { readHandoff, renderedView } from '../handoff'
-import type { Tokens } from '../../types'
 import { configuredOptions } from '../../configured-options'
 
 /** `true` for this document's localStorage (not sessionStorage, whose events same-tab frames also get). */
@@ -33,46 +32,22 @@ export default defineNuxtPlugin({
     const marker = handoff?.rendered
     const rendered = marker ? [cookie, local].find(stored => visitorMarker(stored) === marker) ?? null : null
     const cookieLost = !!marker && !cookie && !!options.cookie
-    const unchanged = (a: Tokens | null, b: Tokens | null) => a === b || isSameSession(a, b)
     // Token calls use the visitor this browser keeps from the start, even during hydration.
     session.resume(chooseStoredSession(cookie, local, !!handoff?.minted))
 
+    // A returning visitor whose page shows the rendered visitor, stored alike in both copies with a valid
+    // token, needs nothing more; anything else loads the code that serves it.
     const serveVisitor = async () => {
-      if (!unchanged(cookie, session.tokens) || !unchanged(local, session.tokens)) session.save()
-      try {
-        await session.ensureTokens()
-      }
-      catch {
-        // The failure is in the session's error; the next call tries again.
-      }
-      // The server's cookie never arrived, or the browser refused the one written here just now.
-      // (A page outside the cookie's path cannot read it: nothing to tell there.)
-      const refused = !!options.cookie && window.location.pathname.startsWith(options.cookie.path)
-        && !!session.tokens && !session.error && !readCookieSession(options)
-      if (cookieLost || refused) {
-        session.report({ message: 'nuxt-wix-visitor: this browser does not keep the session cookie (a Secure cookie over plain HTTP, a cookie over the size limit, or a blocked cookie); the session lives in localStorage only', status: null, transient: false, reason: 'cookie_lost' })
-      }
-      // The server rendered the data of another visitor, or of none (its token request failed): fetch it
-      // again for the visitor the browser has now.
-      if (marker !== undefined && marker !== visitorMarker(session.tokens)) await refreshNuxtData()
-      await followWixReturn()
-    }
-
-    // Back from a Wix-hosted page: a login's failure is shown; a member who logged in there (during a
-    // checkout, say) is logged in here too, silently.
-    const followWixReturn = async () => {
+      const tokens = session.tokens
       const search = window.location.search
-      // Most page loads come from elsewhere: the login's code is loaded only for a return that needs it.
-      if (!search.includes('wixAuthError=') && !search.includes('wixMemberLoggedIn=')) return
-      const { authErrorOf, authRoute, withQuery } = await import('../../auth-routes')
-      const query = new URLSearchParams(search)
-      const failure = authErrorOf(search)
-      if (failure && !session.error) session.report(failure)
-      if (query.get('wixMemberLoggedIn') !== 'true' || session.tokens?.refreshToken.role === 'member' || !options.auth) return
-      query.delete('wixMemberLoggedIn')
-      const rest = query.toString()
-      const returnTo = `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`
-      window.location.assign(withQuery(authRoute(options, 'login'), { returnTo, prompt: 'none' }))
+      // Back from a Wix-hosted page with a login's outcome, or a member who logged in there.
+      const wixReturn = search.includes('wixAuthError=') || search.includes('wixMemberLoggedIn=')
+      const settled = !session.needsTokens && !cookieLost && !wixReturn
+        && (!options.cookie || unchanged(cookie, tokens)) && (!localStorageKey(options) || unchanged(local, tokens))
+        && (marker === undefined || marker === visitorMarker(tokens))
+      if (settled) return
+      const { serveVisitor } = await import('../serve-visitor')
+      await serveVisitor(session, options, { cookie, local, marker, cookieLost, wixReturn }, refreshNuxtData)
     }
 
     // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what the tabs share
