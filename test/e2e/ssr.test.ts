@@ -82,6 +82,11 @@ describe('a returning visitor', () => {
     expect(html).not.toContain(tokens.accessToken.value)
   })
 
+  it('gets one useWixVisitor() object per request, however often the page asks', async () => {
+    const { html } = await render('/role', stored(wix.createVisitor()))
+    expect(html).toMatch(/data-testid="composable-once">\s*once\s*</)
+  })
+
   it('stored as a bare Tokens JSON is accepted as well', async () => {
     const tokens = wix.createVisitor()
     const { html } = await render('/', cookieHeader(tokens))

@@ -2,7 +2,8 @@ import { computed, readonly } from 'vue'
 import { storeToRefs } from 'pinia'
 import type { $Fetch } from 'ofetch'
 import type { Router } from 'vue-router'
-import { useNuxtApp, useRuntimeConfig } from '#imports'
+import type { NuxtApp } from '#app'
+import { useNuxtApp } from '#imports'
 import { useWixVisitorStore } from '../stores/wixVisitor'
 import { useAppVisitorSession, useServerExit } from '../app-session'
 import type { WixRedirectCallbacks, WixRedirectIntent, WixRedirectSession } from '../../redirect-session'
@@ -20,12 +21,20 @@ export interface WixLoginOptions {
 /**
  * The visitor session of this app instance (one per SSR request, one per browser tab), with the
  * operations of the Wix SDK's visitor guide, and the member login and Wix-hosted pages on top.
+ * Made once per app instance: later calls (layouts, components) get the same object.
  */
-export function useWixVisitor() {
-  const nuxtApp = useNuxtApp()
+export function useWixVisitor(): WixVisitor {
+  const nuxtApp = useNuxtApp() as NuxtApp & { _wixVisitorApi?: WixVisitor }
+  return nuxtApp._wixVisitorApi ??= createWixVisitor(nuxtApp)
+}
+
+/** What `useWixVisitor()` answers. */
+export type WixVisitor = ReturnType<typeof createWixVisitor>
+
+function createWixVisitor(nuxtApp: NuxtApp) {
   const store = useWixVisitorStore()
   const session = useAppVisitorSession(nuxtApp)
-  const options = configuredOptions(useRuntimeConfig().public)
+  const options = configuredOptions(nuxtApp.$config.public)
   const { tokens, pending, error } = storeToRefs(store)
   // Read when needed, not on every call of the composable; it may run after an await, out of context.
   // Nothing here imports Nuxt's router or URL composables: see ServerExit for why.
