@@ -44,8 +44,13 @@ const APPS = ['baseline', 'module', 'handrolled']
 /** The minimal Pinia store app: measured only against baseline and module (returning visitors, client JS). */
 const STORE_APP = 'store'
 const ALL_APPS = [...APPS, STORE_APP]
+/**
+ * A second server of the module's own build, in the returning visitors' rounds: what it differs from the
+ * module by is the measurement's own error, the smallest difference the figures can show.
+ */
+const TWIN_APP = 'module-twin'
 /** The apps of each scenario's load runs; new and expired visitors make token requests, the store app none. */
-const SCENARIO_APPS = { returning: ALL_APPS, new: APPS, expired: APPS }
+const SCENARIO_APPS = { returning: [...ALL_APPS, TWIN_APP], new: APPS, expired: APPS }
 const SCENARIOS = ['returning', 'new', 'expired']
 const SCENARIO_TITLES = { returning: 'Returning visitor (valid cookie)', new: 'New visitor (no cookie)', expired: 'Expired access token (fresh expired cookie per request)' }
 
@@ -212,7 +217,7 @@ async function waitForPort(port, child, output, what) {
 // ---------------------------------------------------------------------------------------------------
 // Builds, the stand-in and the servers.
 
-const appDir = name => join(BENCH_DIR, 'apps', name)
+const appDir = name => join(BENCH_DIR, 'apps', name === TWIN_APP ? 'module' : name)
 const NUXI = realpathSync(join(ROOT, 'node_modules/.bin/nuxi'))
 const logDir = mkdtempSync(join(os.tmpdir(), 'nuxt-wix-visitor-bench-'))
 
@@ -298,6 +303,7 @@ const cookieFor = {
   module: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
   handrolled: tokens => `wixSession=${encodeURIComponent(JSON.stringify(tokens))}`,
   store: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
+  [TWIN_APP]: tokens => `wixSession=${encodeURIComponent(JSON.stringify({ clientId, tokens }))}`,
 }
 
 async function visitors(wix, count, lifetime) {
@@ -583,6 +589,10 @@ function storeComparison({ scenarios, sweep, js }) {
       storeAddedUs,
       moduleAddedUs: cpu('module') - cpu('baseline'),
       moduleOverStoreUs: cpu('module') - cpu(STORE_APP),
+      twinUs: cpu(TWIN_APP),
+      /** The same build on two servers: the medians' difference, and the largest difference within a round. */
+      twinOverModuleUs: cpu(TWIN_APP) - cpu('module'),
+      twinLargestRoundUs: Math.max(...scenarios.returning.rounds.map(round => Math.abs(round[TWIN_APP].cpuUsPerReq - round.module.cpuUsPerReq))),
       budgetUs: storeBudget ? fromStoreUs : BUDGETS.returningCpuAddedUs,
       budgetBasis: storeBudget ? 'store' : 'flat',
     },
@@ -627,6 +637,8 @@ function buildTable(results) {
         : `the flat budget: ${fromStore} is not above it`
       row(`${title}: server CPU per request (µs)`, APPS.map(app => fixed(m(scenario, app, 'cpuUsPerReq'), 1)), `module − baseline ${signed(cpuAdded, 1)} µs`, `≤ +${budget} µs (${why})`, cpuAdded <= budgetUs)
       row(`${title}: server CPU per request, \`store\` app: a minimal Pinia store holding the visitor's state, no Wix (µs)`, [fixed(m(scenario, 'baseline', 'cpuUsPerReq'), 1), '–', '–'], `store ${fixed(storeUs, 1)} µs; store − baseline ${signed(storeAddedUs, 1)} µs`, `sets the module's budget: max(${BUDGETS.returningCpuAddedUs}, store − baseline + ${BUDGETS.returningCpuOverStoreUs}) = ${budget} µs`, null)
+      const { twinUs, twinOverModuleUs, twinLargestRoundUs } = storeFigures.returningCpu
+      row(`${title}: server CPU per request, \`${TWIN_APP}\`: a second server of the module's own build, in the same rounds (µs)`, ['–', fixed(twinUs, 1), '–'], `${TWIN_APP} − module ${signed(twinOverModuleUs, 1)} µs (medians); up to ${fixed(twinLargestRoundUs, 1)} µs apart within a round`, 'the measurement\'s own error: a difference between apps smaller than this is not resolved by this run', null)
     }
     else {
       const cpuRatio = m(scenario, 'module', 'cpuUsPerReq') / m(scenario, 'handrolled', 'cpuUsPerReq')
@@ -692,6 +704,7 @@ function spreadTable(results) {
     paired('returning', 'Returning: store/baseline req/s', round => fixed(round[STORE_APP].reqPerSec / round.baseline.reqPerSec, 3)),
     paired('returning', 'Returning: store − baseline CPU µs per request', round => signed(round[STORE_APP].cpuUsPerReq - round.baseline.cpuUsPerReq, 1)),
     paired('returning', 'Returning: module − store CPU µs per request', round => signed(round.module.cpuUsPerReq - round[STORE_APP].cpuUsPerReq, 1)),
+    paired('returning', `Returning: ${TWIN_APP} − module CPU µs per request (the same build)`, round => signed(round[TWIN_APP].cpuUsPerReq - round.module.cpuUsPerReq, 1)),
     paired('new', 'New visitor: module/handrolled req/s', round => fixed(round.module.reqPerSec / round.handrolled.reqPerSec, 3)),
     paired('expired', 'Expired: module/handrolled req/s', round => fixed(round.module.reqPerSec / round.handrolled.reqPerSec, 3)),
   ]
@@ -735,6 +748,7 @@ ${failures.length && results.blockers ? `\n## What blocks the budgets that are o
 How to read it:
 
 - *Server CPU per request*: user + system CPU time of the server process (\`process.cpuUsage()\`) over a load run, divided by the requests completed.
+- *\`${TWIN_APP}\`*: a second production server of the module's build, taking its turn in the returning visitors' rounds like the other apps. The code is the same, so its difference from \`module\` is the measurement's own error on this machine: a budget smaller than that difference cannot be judged by one run, only by a machine to itself or many more rounds.
 - *The \`store\` app*: the baseline app plus a minimal Pinia setup store holding the same state as the module's store (\`tokens\`, a \`shallowRef\` in \`skipHydrate\`, null; \`pending\`; \`error\`), no actions, its page rendering \`tokens?.refreshToken.role ?? 'none'\` as the module's page does. It measures what a minimal Pinia store holding the visitor's state costs by itself. It makes no token requests, so it runs only with the returning visitor (in the same rounds and rotation as the other apps, and in the connection sweep) and for client JS.
 - *Returning visitor, server CPU budget*: module − baseline ≤ max(${BUDGETS.returningCpuAddedUs} µs, (store − baseline) + ${BUDGETS.returningCpuOverStoreUs} µs): the flat ${BUDGETS.returningCpuAddedUs} µs, unless the minimal Pinia store alone costs more than that minus ${BUDGETS.returningCpuOverStoreUs} µs, in which case the budget is the store's cost plus ${BUDGETS.returningCpuOverStoreUs} µs; the row says which one applies. Medians over the rounds, as everywhere.
 - *Token requests per request*: the stand-in's logged token requests during a load run (\`count('anonymous')\`, \`count('refresh_token')\`, read 300 ms after the run), divided by the requests completed; in brackets, divided by the requests sent. The up to ${config.connections} requests still in flight when a run stops are served (and make their token requests) but not counted as completed, so the first figure is above 1 by about connections / completed; the bracketed one is exact, and is the one compared.
@@ -779,7 +793,7 @@ async function main() {
   clientId = wix.clientId
   log(`stand-in on ${wix.url}`)
   const servers = {}
-  for (const app of ALL_APPS) {
+  for (const app of [...ALL_APPS, TWIN_APP]) {
     servers[app] = await startServer(app, wix)
     log(`${app} on ${servers[app].url}`)
   }
@@ -795,7 +809,7 @@ async function main() {
   // Warm-up, so that compiling the servers' hot code (which counts as their CPU time) is over before
   // anything is measured: every app, every kind of request.
   const warmUp = {}
-  for (const app of ALL_APPS) {
+  for (const app of [...ALL_APPS, TWIN_APP]) {
     const returningCookie = cookieFor[app](returningTokens)
     const pool = cookiePool((await visitors(wix, 4000, -10)).map(cookieFor[app]))
     let index = 0
@@ -803,7 +817,7 @@ async function main() {
     const result = await load(servers[app], { seconds: WARM_UP_SECONDS, nextCookie })
     warmUp[app] = { completed: result.requests.total, cookiesWrapped: pool.wraps }
   }
-  log(`warmed up: ${ALL_APPS.map(app => `${app} ${warmUp[app].completed} requests`).join(', ')}`)
+  log(`warmed up: ${[...ALL_APPS, TWIN_APP].map(app => `${app} ${warmUp[app].completed} requests`).join(', ')}`)
 
   // Main load runs.
   const scenarios = {}
@@ -876,7 +890,7 @@ async function main() {
     serverErrors[app] = { lines: servers[app].errorLines(), last: servers[app].errors.slice(-10) }
   }
 
-  for (const app of ALL_APPS) await stopChild(servers[app].child)
+  for (const app of [...ALL_APPS, TWIN_APP]) await stopChild(servers[app].child)
   await stopChild(wix.child)
 
   const micro = config.micro ? await runMicroBenchmarks() : null
