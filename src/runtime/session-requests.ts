@@ -1,11 +1,12 @@
 // The token requests of a VisitorSession, loaded when a session first needs one: the SDK's generate /
-// renew semantics, one flight per request, and the keep-the-visitor rule. `since` is the session's change
-// count when the app (or the session itself) asked, which a request's answer must not override.
-import { hasRefreshToken, isAccessTokenExpired, validateTokens } from './tokens'
+// renew semantics, one flight per request, and the keep-the-visitor rule. `at` is the session when the
+// app (or the session itself) asked: the request acts on its tokens, and its answer gives way to any
+// change made since. Without `at`, the session as it is now.
+import { isAccessTokenExpired, validateTokens } from './tokens'
 import { WixTokenError } from './token-error'
 import { requestRenewedTokens, requestVisitorTokens } from './grants'
 import { shareFlight } from './shared-flight'
-import type { ChangeCount, VisitorSession } from './session'
+import type { SessionAtCall, VisitorSession } from './session'
 import type { Tokens, TokensInput } from './types'
 
 /**
@@ -13,12 +14,12 @@ import type { Tokens, TokensInput } from './types'
  * `background` marks a request the session makes by itself to stay usable, rather than one the app asked
  * for: it gives way to any change since, not only to the app's.
  */
-function flight(session: VisitorSession, key: string, request: (land: (tokens: Tokens) => void) => Promise<Tokens>, background: boolean, since?: ChangeCount): Promise<Tokens> {
+function flight(session: VisitorSession, key: string, request: (land: (tokens: Tokens) => void) => Promise<Tokens>, background: boolean, at?: SessionAtCall): Promise<Tokens> {
   let flight = session.flights.get(key)
   if (flight) return flight
   if (session.failures.has(key)) return Promise.reject(session.failures.get(key))
   const counter = () => background ? session.changes : session.version
-  const startedAt = since ? (background ? since.changes : since.version) : counter()
+  const startedAt = at ? (background ? at.changes : at.version) : counter()
   let landed = false
   // Makes the answer active unless a change it gives way to came first; a request may land it early.
   const land = (tokens: Tokens) => {
@@ -49,9 +50,9 @@ function flight(session: VisitorSession, key: string, request: (land: (tokens: T
 }
 
 /** Mints a new anonymous visitor; `background`: the session's own mint, exclusive across the browser's tabs. */
-export function mint(session: VisitorSession, background = false, since?: ChangeCount): Promise<Tokens> {
+export function mint(session: VisitorSession, background = false, at?: SessionAtCall): Promise<Tokens> {
   const exclusive = background ? session.options.mintExclusively : undefined
-  const replacing = session.tokens
+  const replacing = at ? at.tokens : session.tokens
   // An exclusive mint may end with another tab's visitor, or none: the app's own mints never share it.
   return flight(session, exclusive ? 'anonymous:exclusive' : 'anonymous', (land) => {
     const request = () => requestVisitorTokens(session.options).then((tokens) => {
@@ -62,19 +63,19 @@ export function mint(session: VisitorSession, background = false, since?: Change
     // The new visitor becomes active and stored before the exclusive section ends, so the other tabs find
     // it there, unless this session followed another tab meanwhile; then it is dropped, and nothing stored.
     return exclusive({ request, land }, replacing)
-  }, background, since)
+  }, background, at)
 }
 
-function renew(session: VisitorSession, refresh: Tokens['refreshToken'], background: boolean, since?: ChangeCount): Promise<Tokens> {
+function renew(session: VisitorSession, refresh: Tokens['refreshToken'], background: boolean, at?: SessionAtCall): Promise<Tokens> {
   // Concurrent requests of one visitor (pages, server routes) share one renewal per process.
   const renewal = () => shareFlight(`refresh:${session.options.clientId}:${refresh.value}`, () => requestRenewedTokens(session.options, refresh))
-  return flight(session, `refresh:${refresh.value}`, renewal, background, since)
+  return flight(session, `refresh:${refresh.value}`, renewal, background, at)
 }
 
 /** See `VisitorSession.renewToken`. */
-export function renewToken(session: VisitorSession, refreshToken: string | TokensInput['refreshToken'] | undefined, since: ChangeCount): Promise<Tokens> {
+export function renewToken(session: VisitorSession, refreshToken: string | TokensInput['refreshToken'] | undefined, at: SessionAtCall): Promise<Tokens> {
   const label = 'useWixVisitor().renewToken'
-  const current = session.tokens?.refreshToken
+  const current = at.tokens?.refreshToken
   let refresh: Tokens['refreshToken']
   if (refreshToken === undefined) {
     if (!current) return Promise.reject(new TypeError(`${label}: there is no refresh token to renew; call generateVisitorTokens() first`))
@@ -92,23 +93,17 @@ export function renewToken(session: VisitorSession, refreshToken: string | Token
       return Promise.reject(error)
     }
   }
-  return renew(session, refresh, false, since)
+  return renew(session, refresh, false, at)
 }
 
-/** See `VisitorSession.generateVisitorTokens`. */
-export async function generateVisitorTokens(session: VisitorSession, input: TokensInput | null | undefined, since: ChangeCount): Promise<Tokens> {
-  if (!input || !hasRefreshToken(input)) return mint(session, false, since)
-  const tokens = validateTokens(input, 'useWixVisitor().generateVisitorTokens')
-  if (!isAccessTokenExpired(tokens, session.options.renewBeforeExpiry)) {
-    session.replace(tokens)
-    return tokens
-  }
-  return renewOrReplace(session, tokens.refreshToken, true, false, since)
+/** `VisitorSession.generateVisitorTokens` for validated `tokens` whose access token is due (renewed, or a new visitor if Wix refuses), or none (a new visitor). */
+export function renewOrMint(session: VisitorSession, tokens: Tokens | null, at: SessionAtCall): Promise<Tokens> {
+  return tokens ? renewOrReplace(session, tokens.refreshToken, true, false, at) : mint(session, false, at)
 }
 
-async function renewOrReplace(session: VisitorSession, refreshToken: Tokens['refreshToken'], mayMint: boolean, background: boolean, since?: ChangeCount): Promise<Tokens> {
+async function renewOrReplace(session: VisitorSession, refreshToken: Tokens['refreshToken'], mayMint: boolean, background: boolean, at?: SessionAtCall): Promise<Tokens> {
   try {
-    return await renew(session, refreshToken, background, since)
+    return await renew(session, refreshToken, background, at)
   }
   catch (error) {
     if (!(error instanceof WixTokenError) || !error.rejected) throw error
@@ -138,25 +133,25 @@ function endMember(session: VisitorSession, cause: WixTokenError) {
 }
 
 /** See `VisitorSession.ensureTokens`. */
-export async function ensureTokens(session: VisitorSession, since?: ChangeCount): Promise<Tokens | null> {
-  const tokens = session.tokens
-  if (!session.needsTokens) return tokens
-  const { autoGenerate } = session.options
+export async function ensureTokens(session: VisitorSession, at?: SessionAtCall): Promise<Tokens | null> {
+  const tokens = at ? at.tokens : session.tokens
+  const { autoGenerate, renewBeforeExpiry } = session.options
+  if (tokens ? !isAccessTokenExpired(tokens, renewBeforeExpiry) : !autoGenerate) return tokens
   const result = tokens
-    ? await renewOrReplace(session, tokens.refreshToken, autoGenerate, true, since)
-    : autoGenerate ? await mint(session, true, since) : null
+    ? await renewOrReplace(session, tokens.refreshToken, autoGenerate, true, at)
+    : await mint(session, true, at)
   // The session changed while the request was out: answer for the session as it is now.
   return result === session.tokens ? result : ensureTokens(session)
 }
 
 /** See `VisitorSession.recoverFromUnauthorized`: `tokens` are the session's, which sent the refused request. */
-export async function recoverFromUnauthorized(session: VisitorSession, tokens: Tokens, since: ChangeCount): Promise<void> {
-  await renewOrReplace(session, tokens.refreshToken, session.options.autoGenerate, true, since)
+export async function recoverFromUnauthorized(session: VisitorSession, tokens: Tokens, at: SessionAtCall): Promise<void> {
+  await renewOrReplace(session, tokens.refreshToken, session.options.autoGenerate, true, at)
 }
 
 /** See `VisitorSession.getAccessToken`. */
-export async function getAccessToken(session: VisitorSession, since: ChangeCount): Promise<string> {
-  const tokens = await ensureTokens(session, since)
+export async function getAccessToken(session: VisitorSession, at: SessionAtCall): Promise<string> {
+  const tokens = await ensureTokens(session, at)
   if (!tokens) {
     throw new WixTokenError('nuxt-wix-visitor: there is no visitor session (autoGenerate is off, or the response is prerendered or cached); call generateVisitorTokens() first', { transient: false })
   }

@@ -2,7 +2,7 @@
 // follow). The requests themselves (the SDK's generate / renew semantics, single flight, the
 // keep-the-visitor rule) are in session-requests.ts, loaded when a session first needs one: a returning
 // visitor's page view never does. Framework-free, so the app store and the Nitro utilities share it.
-import { copyTokens, isAccessTokenExpired, validateTokens } from './tokens'
+import { copyTokens, hasRefreshToken, isAccessTokenExpired, validateTokens } from './tokens'
 import type { TokenEndpoint } from './tokens'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
@@ -17,10 +17,14 @@ function loadRequests(): Promise<Requests> {
   })
 }
 
-/** The session's change counters when a request was asked for (see `VisitorSession.version`). */
-export interface ChangeCount {
+/**
+ * The session as it was when a request was asked for: its change counters (see `VisitorSession.version`)
+ * and its tokens. A request that waited for its code acts on this, as if it had been sent at once.
+ */
+export interface SessionAtCall {
   version: number
   changes: number
+  tokens: Tokens | null
 }
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
@@ -175,18 +179,19 @@ export class VisitorSession {
   }
 
   /**
-   * Runs `run` with the request code, loading it first if needed. The counters are read at the call, so a
-   * request that waited for the code gives way to the same changes as one sent at once; and the call
-   * counts as pending meanwhile. A load that failed is the session's error, a transient one.
+   * Runs `run` with the request code, loading it first if needed. The session is read at the call, so a
+   * request that waited for the code acts on the same tokens and gives way to the same changes as one
+   * sent at once; the call counts as pending meanwhile. A load that failed is the session's error, a
+   * transient one.
    */
-  private withRequests<T>(run: (requests: Requests, since: ChangeCount) => Promise<T>): Promise<T> {
-    const since = { version: this.version, changes: this.changes }
-    if (loadedRequests) return run(loadedRequests, since)
+  private withRequests<T>(run: (requests: Requests, at: SessionAtCall) => Promise<T>): Promise<T> {
+    const at = { version: this.version, changes: this.changes, tokens: this.tokens }
+    if (loadedRequests) return run(loadedRequests, at)
     this.loading++
     this.notify('request')
     return loadRequests().then((requests) => {
       // The request starts (and counts as pending) before the wait ends.
-      const result = run(requests, since)
+      const result = run(requests, at)
       this.loading--
       this.notify('request')
       return result
@@ -194,18 +199,18 @@ export class VisitorSession {
       this.loading--
       const failure = { message: 'nuxt-wix-visitor: the code for token requests could not be loaded', status: null, transient: true }
       this.report(failure)
-      throw Object.assign(new Error(failure.message), { name: 'WixTokenError', ...failure, toInfo: () => failure })
+      throw Object.assign(new Error(failure.message), { name: 'WixTokenError', ...failure, invalidClient: false, rejected: false, toInfo: () => failure })
     })
   }
 
   /** Mints a new anonymous visitor. */
   mint(background = false): Promise<Tokens> {
-    return this.withRequests((requests, since) => requests.mint(this, background, since))
+    return this.withRequests((requests, at) => requests.mint(this, background, at))
   }
 
   /** Renews the access token of `refreshToken` (default: the current one). Never falls back to a new visitor. */
   renewToken(refreshToken?: string | TokensInput['refreshToken']): Promise<Tokens> {
-    return this.withRequests((requests, since) => requests.renewToken(this, refreshToken, since))
+    return this.withRequests((requests, at) => requests.renewToken(this, refreshToken, at))
   }
 
   /**
@@ -213,8 +218,14 @@ export class VisitorSession {
    * access token is renewed; no refresh token, or one Wix rejects, gives a new visitor. No argument mints.
    * A transient failure rejects and leaves the session as it was.
    */
-  generateVisitorTokens(input?: TokensInput | null): Promise<Tokens> {
-    return this.withRequests((requests, since) => requests.generateVisitorTokens(this, input, since))
+  async generateVisitorTokens(input?: TokensInput | null): Promise<Tokens> {
+    // Valid tokens need no request: they are active before this returns, like setTokens().
+    const tokens = input && hasRefreshToken(input) ? validateTokens(input, 'useWixVisitor().generateVisitorTokens') : null
+    if (tokens && !isAccessTokenExpired(tokens, this.options.renewBeforeExpiry)) {
+      this.replace(tokens)
+      return tokens
+    }
+    return this.withRequests((requests, at) => requests.renewOrMint(this, tokens, at))
   }
 
   /**
@@ -223,7 +234,7 @@ export class VisitorSession {
    */
   async ensureTokens(): Promise<Tokens | null> {
     if (!this.needsTokens) return this.tokens
-    return this.withRequests((requests, since) => requests.ensureTokens(this, since))
+    return this.withRequests((requests, at) => requests.ensureTokens(this, at))
   }
 
   /**
@@ -233,13 +244,13 @@ export class VisitorSession {
   async recoverFromUnauthorized(sentToken: string): Promise<void> {
     const tokens = this.tokens
     if (!tokens || tokens.accessToken.value !== sentToken) return
-    return this.withRequests((requests, since) => requests.recoverFromUnauthorized(this, tokens, since))
+    return this.withRequests((requests, at) => requests.recoverFromUnauthorized(this, tokens, at))
   }
 
   /** A valid access token value, renewing or minting first where needed. */
   async getAccessToken(): Promise<string> {
     const tokens = this.tokens
     if (tokens && !this.needsTokens) return tokens.accessToken.value
-    return this.withRequests((requests, since) => requests.getAccessToken(this, since))
+    return this.withRequests((requests, at) => requests.getAccessToken(this, at))
   }
 }

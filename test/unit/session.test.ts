@@ -5,6 +5,7 @@ import { WixTokenError } from '../../src/runtime/token-error'
 import type { Tokens } from '../../src/runtime/types'
 import { startWixStandIn } from '../../src/testing'
 import { rejectionOf } from './rejection'
+import { expiredVisitorOf, sessionOptions } from './session-setup'
 
 const SDK_EMPTY = { accessToken: { value: '', expiresAt: 0 }, refreshToken: { value: '', role: 'none' } }
 
@@ -14,24 +15,11 @@ beforeEach(() => standIn.reset())
 
 function createSession(overrides: Partial<VisitorSessionOptions> = {}) {
   const persisted: (Tokens | null)[] = []
-  const session = new VisitorSession({
-    clientId: standIn.clientId,
-    apiBaseUrl: standIn.url,
-    timeout: 2000,
-    autoGenerate: true,
-    renewBeforeExpiry: 60,
-    tokens: null,
-    persist: tokens => persisted.push(tokens),
-    ...overrides,
-  })
+  const session = new VisitorSession(sessionOptions(standIn, persisted, overrides))
   return { session, persisted }
 }
 
-/** A visitor the stand-in knows, whose access token has expired. */
-function expiredVisitor(): Tokens {
-  const visitor = standIn.createVisitor()
-  return { accessToken: { ...visitor.accessToken, expiresAt: 0 }, refreshToken: visitor.refreshToken }
-}
+const expiredVisitor = () => expiredVisitorOf(standIn)
 
 describe('generateVisitorTokens', () => {
   it('without tokens mints a new visitor', async () => {
