@@ -50,7 +50,7 @@ function appVisitor(nuxtApp: NuxtApp): AppVisitor {
  */
 export interface ServerExit {
   origin: (nuxtApp: NuxtApp) => string
-  leave: (nuxtApp: NuxtApp, url: string) => Promise<unknown>
+  leave: (nuxtApp: NuxtApp, url: string) => Promise<false | undefined>
 }
 
 let serverExit: ServerExit | undefined

@@ -42,11 +42,17 @@ function createWixVisitor(nuxtApp: NuxtApp) {
     ? new URL(options.siteUrl).origin
     : import.meta.server ? useServerExit().origin(nuxtApp) : window.location.origin
   const here = () => (nuxtApp.$router as Router).currentRoute.value.fullPath
-  /** Sends the browser to `url`; during SSR, answers the request with a redirect there. */
-  const leaveFor = (url: string): Promise<unknown> => {
+  /**
+   * Sends the browser to `url`; during SSR, answers the request with a redirect there. In the browser, as
+   * Nuxt's external navigation does: the app's effects stop, and a route middleware that returns this
+   * ends the route change (`false`; while hydrating, a promise that never settles) instead of rendering
+   * the page the browser is leaving.
+   */
+  const leaveFor = (url: string): Promise<false | undefined> => {
     if (import.meta.server) return useServerExit().leave(nuxtApp, url)
+    nuxtApp._scope.stop()
     window.location.assign(url)
-    return Promise.resolve()
+    return nuxtApp.isHydrating ? new Promise(() => {}) : Promise.resolve(false)
   }
 
   // Loaded on first use: most page views never leave for a Wix-hosted page.

@@ -46,8 +46,16 @@ export default defineNuxtPlugin({
         && (!options.cookie || unchanged(cookie, tokens)) && (!localStorageKey(options) || unchanged(local, tokens))
         && (marker === undefined || marker === visitorMarker(tokens))
       if (settled) return
-      const { serveVisitor } = await import('../serve-visitor')
-      await serveVisitor(session, options, { cookie, local, marker, cookieLost, wixReturn }, refreshNuxtData)
+      let serve: typeof import('../serve-visitor').serveVisitor
+      try {
+        ({ serveVisitor: serve } = await import('../serve-visitor'))
+      }
+      catch {
+        // A dropped connection or a deploy that replaced the file: the page goes on with what it has.
+        session.report({ message: 'nuxt-wix-visitor: the code that serves the visitor could not be loaded; the next page view tries again', status: null, transient: true })
+        return
+      }
+      await serve(session, options, { cookie, local, marker, cookieLost, wixReturn }, refreshNuxtData)
     }
 
     // Another tab changed the session (a renewal, a new visitor, a clear): this tab follows what the tabs share

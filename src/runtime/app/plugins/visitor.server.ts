@@ -10,7 +10,7 @@ import { writeHandoff } from '../handoff'
 
 handOverServerExit({
   origin: nuxtApp => (nuxtApp.runWithContext(() => useRequestURL()) as URL).origin,
-  leave: (nuxtApp, url) => nuxtApp.runWithContext(() => navigateTo(url, { external: true })) as Promise<unknown>,
+  leave: (nuxtApp, url) => nuxtApp.runWithContext(() => navigateTo(url, { external: true })) as Promise<false | undefined>,
 })
 
 export default defineNuxtPlugin({
