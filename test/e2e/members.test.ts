@@ -65,6 +65,13 @@ describe('the login and logout routes over HTTP', () => {
     expect(written.filter(value => !/Max-Age=0/i.test(value))).toHaveLength(1)
   })
 
+  it('answer a page whose own middleware returns login() with a redirect to the login route, during SSR', async () => {
+    const response = await fetch('/login-middleware', { headers: { cookie: session(wix.createVisitor()) }, redirect: 'manual' })
+    expect(response.status).toBe(302)
+    expect(response.headers.get('location')).toBe('/_wix/auth/login?returnTo=%2Flogin-middleware&prompt=login')
+    expect(await response.text()).not.toContain('data-testid="login-middleware-page"')
+  })
+
   it('keep the member through a passing renewal failure, and announce the end when Wix refuses the refresh token', async () => {
     wix.reset()
     const member = wix.createMember(-10)
@@ -136,6 +143,14 @@ describe.runIf(hasChromium)('members in the browser', () => {
     await visit('/', true)
     expect(await shown('role')).toBe('member')
     expect(wix.state.tokenRequests).toHaveLength(2)
+  })
+
+  it('ends a route change whose middleware returns login(): the page never renders for the visitor', async () => {
+    await visit('/')
+    await browser.page.evaluate(() => (window as unknown as { useNuxtApp: () => { $router: { push: (to: string) => Promise<unknown> } } }).useNuxtApp().$router.push('/login-middleware'))
+    await onWixPage('stand-in-login', new RegExp(`^${url('/login-middleware')}$`))
+    expect(await shown('login-middleware-page')).toBe('member')
+    expect(await browser.page.evaluate(() => JSON.parse(sessionStorage.getItem('login-middleware-renders') ?? '[]'))).toEqual(['member'])
   })
 
   it('logs out: back on returnTo as a new visitor, nothing of the member left in cookie or localStorage', async () => {
