@@ -6,12 +6,13 @@ import { startWixStandIn } from '../../src/testing'
 import { fingerprint } from '../../playground/shared/utils/fingerprint'
 import { hasChromium, serveFixture, sessionCookieOf } from './fixtures'
 import { useBrowserPage } from './browser-page'
+import type { Tokens } from '../../src/runtime/types'
 
 const wix = await startWixStandIn()
 afterAll(() => wix.close())
 await serveFixture('basic', wix)
 
-const session = (tokens: ReturnType<typeof wix.createMember>) => `wixSession=${encodeURIComponent(JSON.stringify({ clientId: wix.clientId, tokens }))}`
+const session = (tokens: Tokens) => `wixSession=${encodeURIComponent(JSON.stringify({ clientId: wix.clientId, tokens }))}`
 
 describe('the login and logout routes over HTTP', () => {
   it('refuse a logout by GET from another site, and one with no sign of where it came from', async () => {
