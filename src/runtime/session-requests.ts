@@ -2,10 +2,11 @@
 // renew semantics, one flight per request, and the keep-the-visitor rule. `at` is the session when the
 // app (or the session itself) asked: the request acts on its tokens, and its answer gives way to any
 // change made since. Without `at`, the session as it is now.
-import { isAccessTokenExpired, validateTokens } from './tokens'
+import { validateTokens } from './tokens'
 import { WixTokenError } from './token-error'
 import { requestRenewedTokens, requestVisitorTokens } from './grants'
 import { shareFlight } from './shared-flight'
+import { needsRequest } from './session'
 import type { SessionAtCall, VisitorSession } from './session'
 import type { Tokens, TokensInput } from './types'
 
@@ -135,10 +136,9 @@ function endMember(session: VisitorSession, cause: WixTokenError) {
 /** See `VisitorSession.ensureTokens`. */
 export async function ensureTokens(session: VisitorSession, at?: SessionAtCall): Promise<Tokens | null> {
   const tokens = at ? at.tokens : session.tokens
-  const { autoGenerate, renewBeforeExpiry } = session.options
-  if (tokens ? !isAccessTokenExpired(tokens, renewBeforeExpiry) : !autoGenerate) return tokens
+  if (!needsRequest(tokens, session.options)) return tokens
   const result = tokens
-    ? await renewOrReplace(session, tokens.refreshToken, autoGenerate, true, at)
+    ? await renewOrReplace(session, tokens.refreshToken, session.options.autoGenerate, true, at)
     : await mint(session, true, at)
   // The session changed while the request was out: answer for the session as it is now.
   return result === session.tokens ? result : ensureTokens(session)

@@ -27,6 +27,14 @@ export interface SessionAtCall {
   tokens: Tokens | null
 }
 
+/**
+ * `true` when a session holding `tokens` needs a token request to be usable: its access token is due, or
+ * there is none and it may mint one.
+ */
+export function needsRequest(tokens: Tokens | null, options: Pick<VisitorSessionOptions, 'autoGenerate' | 'renewBeforeExpiry'>): boolean {
+  return tokens ? isAccessTokenExpired(tokens, options.renewBeforeExpiry) : options.autoGenerate
+}
+
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */
 export type SessionChange = 'tokens' | 'request' | 'member-ended'
 
@@ -89,8 +97,7 @@ export class VisitorSession {
 
   /** `true` when `ensureTokens()` would make a token request: the access token is due, or there is none to mint. */
   get needsTokens(): boolean {
-    const tokens = this.tokens
-    return tokens ? isAccessTokenExpired(tokens, this.options.renewBeforeExpiry) : this.options.autoGenerate
+    return needsRequest(this.tokens, this.options)
   }
 
   /** `true` while a token request is in flight. */
