@@ -314,7 +314,11 @@ class Holder {
 /** An object holding `fields` (own keys, even `__proto__`), shaped one of several ways. */
 function build(fields: [string, unknown][], shape: Shape): object {
   const own = (target: object) => {
-    for (const [name, value] of fields) Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true })
+    for (const [name, value] of fields) {
+      // An array's own `length` cannot be redefined (defineProperty throws): array-shaped inputs leave that field out.
+      if (Array.isArray(target) && name === 'length') continue
+      Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true })
+    }
     return target
   }
   switch (shape) {
