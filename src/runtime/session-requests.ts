@@ -2,11 +2,10 @@
 // renew semantics, one flight per request, and the keep-the-visitor rule. `at` is the session when the
 // app (or the session itself) asked: the request acts on its tokens, and its answer gives way to any
 // change made since. Without `at`, the session as it is now.
-import { validateTokens } from './tokens'
+import { needsRequest, validateTokens } from './tokens'
 import { WixTokenError } from './token-error'
 import { requestRenewedTokens, requestVisitorTokens } from './grants'
 import { shareFlight } from './shared-flight'
-import { needsRequest } from './session'
 import type { SessionAtCall, VisitorSession } from './session'
 import type { Tokens, TokensInput } from './types'
 

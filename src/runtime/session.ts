@@ -2,7 +2,7 @@
 // follow). The requests themselves (the SDK's generate / renew semantics, single flight, the
 // keep-the-visitor rule) are in session-requests.ts, loaded when a session first needs one: a returning
 // visitor's page view never does. Framework-free, so the app store and the Nitro utilities share it.
-import { copyTokens, hasRefreshToken, isAccessTokenExpired, validateTokens } from './tokens'
+import { copyTokens, hasRefreshToken, isAccessTokenExpired, needsRequest, validateTokens } from './tokens'
 import type { TokenEndpoint } from './tokens'
 import type { Tokens, TokensInput, WixVisitorErrorInfo } from './types'
 
@@ -25,14 +25,6 @@ export interface SessionAtCall {
   version: number
   changes: number
   tokens: Tokens | null
-}
-
-/**
- * `true` when a session holding `tokens` needs a token request to be usable: its access token is due, or
- * there is none and it may mint one.
- */
-export function needsRequest(tokens: Tokens | null, options: Pick<VisitorSessionOptions, 'autoGenerate' | 'renewBeforeExpiry'>): boolean {
-  return tokens ? isAccessTokenExpired(tokens, options.renewBeforeExpiry) : options.autoGenerate
 }
 
 /** What changed: the tokens, the request state (`pending`, `error`), or a member session Wix ended. */

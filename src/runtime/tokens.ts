@@ -76,3 +76,11 @@ export interface TokenEndpoint {
   /** Sends every grant through a circuit breaker (the server's); none in the browser. */
   breaker?: { run: <T>(request: () => Promise<T>) => Promise<T> }
 }
+
+/**
+ * `true` when a session holding `tokens` needs a token request to be usable: its access token is due, or
+ * there is none and it may mint one.
+ */
+export function needsRequest(tokens: Tokens | null, options: { autoGenerate: boolean, renewBeforeExpiry: number }): boolean {
+  return tokens ? isAccessTokenExpired(tokens, options.renewBeforeExpiry) : options.autoGenerate
+}
